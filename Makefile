@@ -1,0 +1,61 @@
+# The two commands: `make run` and `make test`. Everything else is a step of them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+RASA    := $(VENV)/bin/rasa
+MODEL   := models/sciatica.tar.gz
+TRAINING_DATA := data/nlu data/rules.yml data/stories.yml
+
+export RASA_PORT      ?= 5005
+export ACTIONS_PORT   ?= 5055
+export WEB_PORT       ?= 8080
+export TRACKER_DB     ?= var/rasa.db
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export PYTHONHASHSEED := 0
+
+.PHONY: help setup pipeline model run test validate unit stories nlu-holdout integration browser clean
+
+help:
+	@echo "make run   - set up, train if needed, start the bot and print the URL to open"
+	@echo "make test  - set up, train if needed, and run every check"
+
+setup:
+	@scripts/setup.sh
+
+# The project's own spaCy pipeline; rebuilt when its inputs change (by content).
+pipeline: setup
+	@$(PY) -m sciatica.nlp.pipeline
+
+# Trained only when the training inputs changed (by content), see scripts/train.py.
+model: pipeline
+	@$(PY) scripts/train.py
+
+run: model
+	@$(PY) scripts/serve.py
+
+validate: setup
+	$(RASA) data validate --fail-on-warnings --data $(TRAINING_DATA) --domain domain.yml --config config.yml
+
+unit: pipeline
+	$(PY) -m pytest -q tests/unit
+
+stories: model
+	$(RASA) test core --stories tests/stories --model $(MODEL) --endpoints endpoints.yml \
+	    --fail-on-prediction-errors --out results/stories
+
+nlu-holdout: model
+	$(RASA) test nlu --nlu tests/nlu_holdout.yml --model $(MODEL) --out results/nlu
+	$(PY) scripts/check_nlu_report.py results/nlu
+
+integration: model
+	$(PY) -m pytest -q tests/integration
+
+test: validate unit stories nlu-holdout integration
+	@echo "make test: all checks passed"
+
+clean:
+	rm -rf build models results var .rasa

@@ -1,0 +1,190 @@
+"""NLU components over the project's spaCy pipeline.
+
+- DomainEntityExtractor: entities from the pipeline's entity ruler, with the
+  canonical value (e.g. "bum" -> glutes) taken from the ruler's pattern id.
+- RedFlagTriage: runs the deterministic red-flag detector on every message and
+  merges it with the trained model's red-flag intents. Either one refers: a
+  detected flag overrides the intent with `red_flag_<level>` so that rules,
+  not a custom action, route the referral.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import SPACY_DOCS
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.utils.spacy_utils import SpacyModel
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from sciatica.language import looks_english
+from sciatica.triage import LEVELS, assess, load_red_flags
+from sciatica_rasa.spacy_nlp import SpacyNLP
+
+RED_FLAG_ENTITY = "red_flag"
+NON_ENGLISH_INTENT = "non_english"
+FALLBACK_INTENT = "nlu_fallback"
+
+
+def red_flag_intent(level: str) -> str:
+    return f"red_flag_{level}"
+
+
+MODEL_INTENT_LEVELS = {red_flag_intent(level): level for level in LEVELS}
+
+
+def _doc(message: Message, model: SpacyModel):
+    """The spaCy doc SpacyNLP made for this message (made here if absent)."""
+    doc = message.get(SPACY_DOCS[TEXT])
+    if doc is None:
+        doc = model.model((message.get(TEXT) or "").lower())
+    return doc
+
+
+def _override_intent(message: Message, name: str) -> None:
+    """Put `name` first with full confidence, keeping the model's ranking below it."""
+    ranking = [
+        entry for entry in message.get(INTENT_RANKING_KEY) or []
+        if entry.get(INTENT_NAME_KEY) != name
+    ]
+    top = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    message.set(INTENT, top, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+
+
+class _NoTraining(GraphComponent):
+    """Base for rule-based components: nothing to train, nothing to persist."""
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._config = config
+
+    @classmethod
+    def required_components(cls) -> List[type]:
+        return [SpacyNLP]
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GraphComponent:
+        return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR,
+    is_trainable=False,
+    model_from="SpacyNLP",
+)
+class DomainEntityExtractor(_NoTraining, EntityExtractorMixin):
+    """Body areas, symptoms, sides and exercise names from the entity ruler."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"dimensions": ["body_area", "symptom", "side", "exercise"]}
+
+    def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
+        dimensions = set(self._config["dimensions"])
+        for message in messages:
+            found = [
+                {
+                    "entity": ent.label_,
+                    "value": ent.ent_id_ or ent.text,
+                    "start": ent.start_char,
+                    "end": ent.end_char,
+                    "confidence": None,
+                }
+                for ent in _doc(message, model).ents
+                if ent.label_ in dimensions
+            ]
+            message.set(
+                ENTITIES,
+                message.get(ENTITIES, []) + self.add_extractor_name(found),
+                add_to_output=True,
+            )
+        return messages
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER,
+    is_trainable=False,
+    model_from="SpacyNLP",
+)
+class RedFlagTriage(_NoTraining):
+    """Either detector refers: the rules over the spaCy doc or the trained intents.
+
+    Placed last in the pipeline so that no later component (such as the
+    fallback classifier) can hide a red flag.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            # The trained model's red-flag intent counts from this confidence on,
+            # even when the fallback classifier replaced it as too uncertain.
+            "model_threshold": 0.5,
+            "red_flags_path": None,
+        }
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        super().__init__(config)
+        path = config.get("red_flags_path")
+        self._book = load_red_flags(path) if path else load_red_flags()
+
+    def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
+        for message in messages:
+            if message.get(TEXT):
+                self._triage(message, model)
+        return messages
+
+    def _triage(self, message: Message, model: SpacyModel) -> None:
+        assessment = assess(_doc(message, model), self._book)
+        flags = list(assessment.flags)
+        level = assessment.level
+        model_level = self._model_level(message)
+        if model_level and (level is None or LEVELS.index(model_level) < LEVELS.index(level)):
+            level = model_level
+            if not flags:
+                # The model saw a red flag the rules could not name.
+                flags = [f"unclassified_{model_level}"]
+        if level is None:
+            if not looks_english(message.get(TEXT)):
+                _override_intent(message, NON_ENGLISH_INTENT)
+            return
+        _override_intent(message, red_flag_intent(level))
+        entities = [
+            {"entity": RED_FLAG_ENTITY, "value": flag, "extractor": type(self).__name__}
+            for flag in flags
+        ]
+        message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+        message.set("triage", {"level": level, "red_flags": flags}, add_to_output=True)
+
+    def _model_level(self, message: Message) -> Optional[str]:
+        # The fallback classifier puts nlu_fallback first; look past it.
+        ranking = [
+            entry for entry in message.get(INTENT_RANKING_KEY) or []
+            if entry.get(INTENT_NAME_KEY) != FALLBACK_INTENT
+        ]
+        if not ranking:
+            return None
+        top = ranking[0]
+        if top.get(PREDICTED_CONFIDENCE_KEY, 0.0) < self._config["model_threshold"]:
+            return None
+        return MODEL_INTENT_LEVELS.get(top.get(INTENT_NAME_KEY))

@@ -1,0 +1,139 @@
+"""Start and stop the three processes of the bot: action server, Rasa server, web page.
+
+Used by `make run` (scripts/serve.py) and by the integration tests, so both run
+the bot exactly the same way.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Ports:
+    rasa: int = 5005
+    actions: int = 5055
+    web: int = 8080
+
+    @classmethod
+    def from_env(cls) -> "Ports":
+        return cls(
+            rasa=int(os.environ.get("RASA_PORT", 5005)),
+            actions=int(os.environ.get("ACTIONS_PORT", 5055)),
+            web=int(os.environ.get("WEB_PORT", 8080)),
+        )
+
+
+@dataclass
+class Stack:
+    ports: Ports
+    tracker_db: Path
+    model: Path = ROOT / "models" / "sciatica.tar.gz"
+    log_dir: Path = ROOT / "var" / "log"
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.rasa}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://localhost:{self.ports.web}/"
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            RASA_PORT=str(self.ports.rasa),
+            ACTIONS_PORT=str(self.ports.actions),
+            WEB_PORT=str(self.ports.web),
+            TRACKER_DB=str(self.tracker_db),
+            RASA_TELEMETRY_ENABLED="false",
+            SQLALCHEMY_SILENCE_UBER_WARNING="1",
+            TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+        )
+        return env
+
+    def commands(self) -> dict[str, list[str]]:
+        rasa = str(VENV_BIN / "rasa")
+        origins = [f"http://localhost:{self.ports.web}", f"http://127.0.0.1:{self.ports.web}"]
+        return {
+            "actions": [rasa, "run", "actions", "--actions", "actions", "--port", str(self.ports.actions)],
+            "rasa": [
+                rasa, "run", "--model", str(self.model), "--port", str(self.ports.rasa),
+                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                "--cors", *origins,
+            ],
+            "web": [
+                str(VENV_BIN / "python"), "-m", "sciatica_rasa.webserver",
+                "--port", str(self.ports.web), "--rasa-port", str(self.ports.rasa),
+            ],
+        }
+
+    def health_urls(self) -> dict[str, str]:
+        return {
+            "actions": f"http://127.0.0.1:{self.ports.actions}/health",
+            "rasa": f"{self.rasa_url}/webhooks/rest/",
+            "web": f"http://127.0.0.1:{self.ports.web}/",
+        }
+
+    def start(self, names: tuple[str, ...] = ("actions", "rasa", "web")) -> None:
+        self.tracker_db.parent.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        commands = self.commands()
+        for name in names:
+            log = open(self.log_dir / f"{name}.log", "ab")
+            self.processes[name] = subprocess.Popen(
+                commands[name], cwd=ROOT, env=self.environment(),
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group, stopped as one
+            )
+
+    def wait_ready(self, timeout: float = 300.0, names: tuple[str, ...] | None = None) -> None:
+        deadline = time.monotonic() + timeout
+        pending = dict(self.health_urls())
+        pending = {name: url for name, url in pending.items() if name in (names or self.processes)}
+        while pending:
+            for name, url in list(pending.items()):
+                process = self.processes[name]
+                if process.poll() is not None:
+                    raise RuntimeError(
+                        f"the {name} server stopped with exit code {process.returncode}; "
+                        f"see {self.log_dir / (name + '.log')}"
+                    )
+                if _answers(url):
+                    del pending[name]
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not ready after {timeout:.0f} s: {', '.join(pending)}")
+            time.sleep(0.5)
+
+    def stop(self, names: tuple[str, ...] | None = None, timeout: float = 15.0) -> None:
+        for name in names or tuple(self.processes):
+            process = self.processes.pop(name, None)
+            if process is None or process.poll() is not None:
+                continue
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+    def crashed(self) -> str | None:
+        return next((name for name, p in self.processes.items() if p.poll() is not None), None)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False

@@ -1,0 +1,66 @@
+"""Train the Rasa model only when its inputs changed (by content, not by date).
+
+The inputs hash covers the training data, domain, config, the spaCy pipeline's
+own inputs hash and the code of the in-process Rasa components. It is stored
+next to the model; a second `make run` with nothing changed does not retrain.
+"""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sciatica.nlp.pipeline import DEFAULT_OUTPUT, built_digest  # noqa: E402
+
+MODELS = ROOT / "models"
+MODEL = MODELS / "sciatica.tar.gz"
+STAMP = MODELS / "sciatica.inputs.sha256"
+TRAINING_DATA = ["data/nlu", "data/rules.yml", "data/stories.yml"]
+INPUTS = ["config.yml", "domain.yml", *TRAINING_DATA, "sciatica_rasa"]
+
+
+def input_files() -> list[Path]:
+    files: list[Path] = []
+    for name in INPUTS:
+        path = ROOT / name
+        files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in {".yml", ".py"}) if path.is_dir() else [path])
+    return files
+
+
+def inputs_digest() -> str:
+    digest = hashlib.sha256((built_digest(DEFAULT_OUTPUT) or "no pipeline").encode())
+    for path in input_files():
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def main() -> int:
+    digest = inputs_digest()
+    if MODEL.is_file() and STAMP.is_file() and STAMP.read_text().strip() == digest:
+        print(f"train: model is up to date ({MODEL.relative_to(ROOT)})")
+        return 0
+    print("train: training the model (a few minutes on two cores)")
+    start = time.monotonic()
+    command = [
+        str(ROOT / ".venv" / "bin" / "rasa"), "train",
+        "--data", *TRAINING_DATA,
+        "--domain", "domain.yml", "--config", "config.yml",
+        "--out", "models", "--fixed-model-name", "sciatica",
+    ]
+    result = subprocess.run(command, cwd=ROOT)
+    if result.returncode != 0 or not MODEL.is_file():
+        print("train: training failed", file=sys.stderr)
+        return result.returncode or 1
+    STAMP.write_text(digest + "\n")
+    print(f"train: done in {time.monotonic() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
