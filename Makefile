@@ -16,6 +16,9 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 export PYTHONHASHSEED := 0
+export PYTHONWARNINGS := ignore::DeprecationWarning
+# Rasa's progress bars and INFO lines drown the test output.
+QUIET   := LOG_LEVEL=WARNING
 
 .PHONY: help setup pipeline model run test validate unit stories nlu-holdout integration browser clean
 
@@ -38,17 +41,17 @@ run: model
 	@$(PY) scripts/serve.py
 
 validate: setup
-	$(RASA) data validate --fail-on-warnings --data $(TRAINING_DATA) --domain domain.yml --config config.yml
+	$(QUIET) $(RASA) data validate --fail-on-warnings --data $(TRAINING_DATA) --domain domain.yml --config config.yml
 
 unit: pipeline
 	$(PY) -m pytest -q tests/unit
 
 stories: model
-	$(RASA) test core --stories tests/stories --model $(MODEL) --endpoints endpoints.yml \
+	$(QUIET) $(RASA) test core --stories tests/stories --model $(MODEL) --endpoints endpoints.yml \
 	    --fail-on-prediction-errors --out results/stories
 
 nlu-holdout: model
-	$(RASA) test nlu --nlu tests/nlu_holdout.yml --model $(MODEL) --out results/nlu
+	$(QUIET) $(RASA) test nlu --nlu tests/nlu_holdout.yml --model $(MODEL) --out results/nlu
 	$(PY) scripts/check_nlu_report.py results/nlu
 
 integration: model

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from sciatica.catalog import Catalog, load_catalog
 from sciatica.matching import ExerciseMatcher
+from sciatica.messages import Messages, load_messages
+from sciatica.screening import ScreeningQuestion, load_screening
 from sciatica.triage import RedFlagBook, load_red_flags
 
 
@@ -13,11 +15,26 @@ class Content:
     catalog: Catalog
     matcher: ExerciseMatcher
     red_flags: RedFlagBook
+    messages: Messages
+    screening: tuple[ScreeningQuestion, ...]
+
+    @property
+    def screening_slots(self) -> frozenset[str]:
+        return frozenset(question.slot for question in self.screening)
+
+    def screening_question(self, slot: str) -> ScreeningQuestion:
+        return next(question for question in self.screening if question.slot == slot)
 
 
 def load_content() -> Content:
     catalog = load_catalog()
-    return Content(catalog=catalog, matcher=ExerciseMatcher(catalog), red_flags=load_red_flags())
+    return Content(
+        catalog=catalog,
+        matcher=ExerciseMatcher(catalog),
+        red_flags=load_red_flags(),
+        messages=load_messages(),
+        screening=load_screening(),
+    )
 
 
 content = load_content()

@@ -21,7 +21,12 @@ from sciatica.nlp.pipeline import built_digest
 
 
 @DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MODEL_LOADER, is_trainable=False
+    [
+        DefaultV1Recipe.ComponentType.MODEL_LOADER,
+        DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER,
+    ],
+    is_trainable=False,
+    model_from="SpacyNLP",
 )
 class SpacyNLP(spacy_utils.SpacyNLP):
     """Provides the project's spaCy pipeline, loaded from a folder."""

@@ -13,6 +13,21 @@ from pathlib import Path
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 
 
+def content_security_policy(rasa_port: int) -> str:
+    """The page runs no code but its own, and talks to the Rasa server only."""
+    rasa = " ".join(f"http://{host}:{rasa_port}" for host in ("localhost", "127.0.0.1"))
+    return "; ".join([
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        f"connect-src 'self' {rasa}",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+    ])
+
+
 class PageHandler(SimpleHTTPRequestHandler):
     rasa_port = 5005
 
@@ -28,9 +43,10 @@ class PageHandler(SimpleHTTPRequestHandler):
         super().do_GET()
 
     def end_headers(self) -> None:
-        # The page runs no code but its own.
-        self.send_header("Content-Security-Policy", "default-src 'self'; connect-src 'self' http://localhost:* http://127.0.0.1:* ws://localhost:* ws://127.0.0.1:*")
+        self.send_header("Content-Security-Policy", content_security_policy(self.rasa_port))
         self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Cache-Control", "no-cache")  # revalidate, so an update shows at once
         super().end_headers()
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002

@@ -48,7 +48,8 @@ fi
 
 echo "setup: installing the project and its dependencies into $VENV (first time: a few minutes)"
 start=$SECONDS
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip<25" "setuptools>=68,<76" wheel
+# Only pip itself: Rasa pins setuptools and packaging, which newer wheel/setuptools break.
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip<25"
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[$EXTRAS]"
 rm -f "$VENV"/.installed-*
 touch "$stamp"

@@ -7,6 +7,7 @@ next to the model; a second `make run` with nothing changed does not retrain.
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 import time
@@ -53,7 +54,9 @@ def main() -> int:
         "--domain", "domain.yml", "--config", "config.yml",
         "--out", "models", "--fixed-model-name", "sciatica",
     ]
-    result = subprocess.run(command, cwd=ROOT)
+    # WARNING also turns off Rasa's progress bars, which flood CI logs.
+    env = {**os.environ, "LOG_LEVEL": os.environ.get("TRAIN_LOG_LEVEL", "WARNING")}
+    result = subprocess.run(command, cwd=ROOT, env=env)
     if result.returncode != 0 or not MODEL.is_file():
         print("train: training failed", file=sys.stderr)
         return result.returncode or 1

@@ -70,10 +70,15 @@ def lexicon_patterns(path: Path = LEXICON_PATH) -> Iterator[dict]:
                 yield {"label": label, "pattern": str(phrase).lower(), "id": value}
 
 
-def exercise_patterns() -> Iterator[dict]:
-    for exercise in load_catalog():
-        for phrase in (exercise.name, *exercise.aliases):
+def catalog_patterns() -> Iterator[dict]:
+    """Exercise names and aliases, then the everyday words for the areas they target."""
+    catalog = load_catalog()
+    for exercise in catalog:
+        for phrase in exercise.phrases:
             yield {"label": "exercise", "pattern": phrase.lower(), "id": exercise.id}
+    for area, words in catalog.area_words.items():
+        for word in words:
+            yield {"label": "body_area", "pattern": word.lower(), "id": area}
 
 
 def build_pipeline() -> Language:
@@ -82,8 +87,9 @@ def build_pipeline() -> Language:
     ruler = nlp.add_pipe(
         "entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True}
     )
-    # Exercise names first: "knee to chest" must win over the body area "chest".
-    ruler.add_patterns([*exercise_patterns(), *lexicon_patterns()])
+    # The ruler keeps the longest match, so "back of my thigh" (hamstrings) wins
+    # over "back" and "knee to chest" (an exercise) over "chest".
+    ruler.add_patterns([*catalog_patterns(), *lexicon_patterns()])
     add_red_flag_detector(nlp)
     return nlp
 
@@ -100,6 +106,7 @@ def ensure_pipeline(output: Path = DEFAULT_OUTPUT, force: bool = False) -> bool:
     nlp.meta[META_KEY] = digest
     staging = output.with_name(output.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
+    staging.parent.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(staging)
     shutil.rmtree(output, ignore_errors=True)
     staging.rename(output)

@@ -1,56 +1,12 @@
 """A real action server and Rasa server on free ports, shared by the integration tests."""
 from __future__ import annotations
 
-import json
-import socket
-import urllib.request
-import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from sciatica_rasa.stack import ROOT, Ports, Stack
-
-MODEL = ROOT / "models" / "sciatica.tar.gz"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def post_json(url: str, body: dict[str, Any], timeout: float = 30.0) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=timeout) as response:
-        return response.status, json.loads(response.read() or b"null")
-
-
-class Conversation:
-    """One user talking to the bot through the REST channel."""
-
-    def __init__(self, stack: Stack, sender: str | None = None):
-        self.stack = stack
-        self.sender = sender or f"test-{uuid.uuid4().hex[:12]}"
-
-    def say(self, message: Any) -> list[dict[str, Any]]:
-        status, replies = post_json(
-            f"{self.stack.rasa_url}/webhooks/rest/webhook",
-            {"sender": self.sender, "message": message},
-        )
-        assert status == 200
-        return replies
-
-
-def customs(replies: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [r["custom"] for r in replies if isinstance(r.get("custom"), dict) and r["custom"].get("type") == kind]
-
-
-def texts(replies: list[dict[str, Any]]) -> str:
-    return "\n".join(r.get("text") or "" for r in replies)
+from rest_helpers import MODEL, Conversation, free_port
+from sciatica_rasa.stack import Ports, Stack
 
 
 @pytest.fixture(scope="session")

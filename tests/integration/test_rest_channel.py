@@ -1,5 +1,5 @@
 """The bot end to end through the REST channel, as the widget uses it."""
-from conftest import customs, texts
+from rest_helpers import customs, texts
 
 
 def test_hello_is_answered_with_the_disclaimer(conversation):

@@ -1,0 +1,137 @@
+"""The safety screening: validate each answer, stop at the first one that needs a referral."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.content import content
+from actions.exercises import answer_with_exercises
+from sciatica.screening import needs_referral, parse_answer
+from sciatica.triage import assess_ids
+
+# Button payloads and these intents answer without needing to parse the text.
+ANSWER_OF_INTENT = {"affirm": "yes", "deny": "no", "unsure": "unsure"}
+ANSWERS = frozenset(ANSWER_OF_INTENT.values())
+
+
+def referral_message(domain: DomainDict, level: Text, flags: List[Text]) -> Dict[Text, Any]:
+    """The domain's referral text for `level`, with the payload of the message contract."""
+    text = domain["responses"][f"utter_referral_{level}"][0]["text"]
+    return {"text": text, "json_message": {"type": "referral", "level": level, "red_flags": flags}}
+
+
+def answer_of(tracker: Tracker, value: Any) -> Optional[Text]:
+    """yes / no / unsure from the answer's intent, else from its words."""
+    if value in ANSWERS:
+        return value
+    intent = tracker.latest_message.get("intent", {}).get("name")
+    if intent in ANSWER_OF_INTENT:
+        return ANSWER_OF_INTENT[intent]
+    return parse_answer(str(value)) if value is not None else None
+
+
+def stored_answer(value: Any) -> Optional[Text]:
+    return value if value in ANSWERS else (parse_answer(str(value)) if value else None)
+
+
+def flags_needing_referral(tracker: Tracker) -> List[Text]:
+    flags: List[Text] = []
+    for question in content.screening:
+        answer = stored_answer(tracker.get_slot(question.slot))
+        if answer and needs_referral(question, answer):
+            flags.extend(flag for flag in question.flags if flag not in flags)
+    return flags
+
+
+class ValidateScreeningForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_screening_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[Text]:
+        """Stop asking once an answer needs a referral: it must not wait for the rest."""
+        required: List[Text] = []
+        for question in content.screening:
+            required.append(question.slot)
+            answer = stored_answer(tracker.get_slot(question.slot))
+            if answer and needs_referral(question, answer):
+                break
+        return required
+
+    async def get_validation_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        """One validation for every question: keep yes / no / unsure, re-ask otherwise."""
+        events = []
+        for slot, value in tracker.slots_to_validate().items():
+            if slot in content.screening_slots:
+                answer = answer_of(tracker, value)
+                if answer is None:
+                    dispatcher.utter_message(text=content.messages["answer_yes_no"])
+                events.append(SlotSet(slot, answer))
+        return events
+
+
+class ActionScreeningOutcome(Action):
+    """After the screening: refer at the highest level found, or offer exercises."""
+
+    def name(self) -> Text:
+        return "action_screening_outcome"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        flags = flags_needing_referral(tracker)
+        if flags:
+            assessment = assess_ids(flags, content.red_flags)
+            dispatcher.utter_message(**referral_message(domain, assessment.level, list(assessment.flags)))
+            events = [SlotSet("triage_level", assessment.level), SlotSet("red_flags", list(assessment.flags))]
+            if assessment.level == "emergency":
+                events.append(SlotSet("emergency_referred", True))
+            return events
+        dispatcher.utter_message(text=content.messages["all_clear"])
+        area = tracker.get_slot("body_area")
+        query = area or "best exercise for sciatica"
+        matches = [m.exercise for m in content.matcher.search(query, areas=[area] if area else [])]
+        return [SlotSet("triage_level", "self_care"), *answer_with_exercises(dispatcher, tracker, matches, screened=True)]
+
+
+class AskScreeningQuestion(Action, ABC):
+    """Asks one screening question, worded in data/triage/screening.yml.
+
+    rasa-sdk instantiates every concrete Action without arguments, so there is
+    one small subclass per question, made below from the screening file.
+    """
+
+    @property
+    @abstractmethod
+    def slot(self) -> Text:
+        """The form slot this question fills."""
+
+    def name(self) -> Text:
+        return f"action_ask_{self.slot}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        question = content.screening_question(self.slot)
+        dispatcher.utter_message(
+            text=question.question, buttons=list(content.messages.buttons["screening_answers"])
+        )
+        return []
+
+
+ASK_ACTIONS = [
+    type(f"Ask_{question.slot}", (AskScreeningQuestion,), {"slot": question.slot})
+    for question in content.screening
+]

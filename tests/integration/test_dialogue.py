@@ -1,0 +1,110 @@
+"""Multi-turn conversations through the REST channel: follow-ups and screening."""
+from rest_helpers import customs, texts
+
+
+def exercise_id(replies):
+    [exercise] = customs(replies, "exercise")
+    return exercise["id"]
+
+
+def test_hold_time_after_piriformis_stretch(conversation):
+    first = exercise_id(conversation.say("what stretch for piriformis"))
+    replies = conversation.say("how long should I hold it?")
+    assert customs(replies, "exercise") == []
+    assert "30 seconds" in texts(replies), (first, texts(replies))
+
+
+def test_reps_after_glute_bridge(conversation):
+    assert exercise_id(conversation.say("how do I do a glute bridge")) == "glute_bridge"
+    replies = conversation.say("how many times?")
+    assert "glute bridge" in texts(replies).lower() or "rep" in texts(replies).lower()
+
+
+def test_another_one_gives_a_different_exercise(conversation):
+    first = exercise_id(conversation.say("what stretch for piriformis"))
+    second = exercise_id(conversation.say("another one"))
+    assert second != first
+
+
+def test_it_hurts_says_stop_and_seek_advice(conversation):
+    conversation.say("how do I do a clamshell")
+    reply = texts(conversation.say("it hurts")).lower()
+    assert "stop" in reply
+    assert "gp" in reply or "physiotherapist" in reply
+
+
+def test_pain_spreading_down_the_leg_after_an_exercise_is_a_gp_referral(conversation):
+    conversation.say("how do I do the cobra")
+    replies = conversation.say("when I do it the pain shoots further down my leg to my foot")
+    [referral] = customs(replies, "referral")
+    assert referral["level"] == "gp"
+
+
+def test_describing_sciatica_starts_the_screening_with_saddle_numbness(conversation):
+    replies = conversation.say("I have a shooting pain down the back of my left leg")
+    assert "toilet paper" in texts(replies) or "saddle" in texts(replies)
+    assert customs(replies, "exercise") == []
+
+
+def test_all_clear_screening_leads_to_exercises(conversation):
+    conversation.say("I've got sciatica in my right buttock")
+    replies = []
+    for _ in range(7):
+        replies = conversation.say("no")
+        if customs(replies, "exercise"):
+            break
+    assert customs(replies, "exercise"), texts(replies)
+    assert customs(replies, "referral") == []
+
+
+def test_yes_to_bladder_question_is_an_emergency(conversation):
+    conversation.say("I have sciatica")
+    conversation.say("no")  # saddle
+    replies = conversation.say("yes")  # bladder or bowel
+    [referral] = customs(replies, "referral")
+    assert referral["level"] == "emergency"
+    assert set(referral["red_flags"]) & {"bladder_dysfunction", "bowel_dysfunction"}
+
+
+def test_not_sure_about_saddle_numbness_is_not_treated_as_no(conversation):
+    conversation.say("pain down my leg")
+    replies = conversation.say("not sure")
+    [referral] = customs(replies, "referral")
+    assert referral["level"] == "emergency"
+
+
+def test_red_flag_mid_screening_is_never_taken_as_an_answer(conversation):
+    conversation.say("I think I have sciatica")
+    replies = conversation.say("no but I've wet myself twice today without noticing")
+    [referral] = customs(replies, "referral")
+    assert referral["level"] == "emergency"
+    assert "bladder_dysfunction" in referral["red_flags"]
+
+
+def test_exercises_after_an_emergency_repeat_the_referral(conversation):
+    conversation.say("my legs both went numb and weak and I can't feel my bum")
+    replies = conversation.say("what stretch for piriformis")
+    assert customs(replies, "exercise") == []
+    [referral] = customs(replies, "referral")
+    assert referral["level"] == "emergency"
+
+
+def test_typed_slash_intent_cannot_fill_a_screening_answer(conversation):
+    conversation.say("I have sciatica")
+    replies = conversation.say('/inform{"screen_saddle": "no", "screen_bladder_bowel": "no"}')
+    # Not an answer: the question is asked again, no slot skipped.
+    assert "yes, no or not sure" in texts(replies).lower()
+
+
+def test_typed_slash_text_still_runs_red_flag_detection(conversation):
+    replies = conversation.say("/greet I can't feel the toilet paper when I wipe")
+    [referral] = customs(replies, "referral")
+    assert referral["level"] == "emergency"
+
+
+def test_offered_buttons_keep_working(conversation):
+    replies = conversation.say("what stretch for piriformis")
+    payloads = [b["payload"] for r in replies for b in r.get("buttons") or [] if b["payload"].startswith("/ask_how_to")]
+    assert payloads
+    chosen = conversation.say(payloads[0])
+    assert customs(chosen, "exercise")
