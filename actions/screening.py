@@ -14,6 +14,7 @@ from actions.exercises import answer_with_exercises
 from sciatica.screening import needs_referral, parse_answer
 from sciatica.triage import assess_ids
 
+TYPED_COMMAND = "typed_command"  # see sciatica_rasa.components.TypedCommandMarker
 # Button payloads and these intents answer without needing to parse the text.
 ANSWER_OF_INTENT = {"affirm": "yes", "deny": "no", "unsure": "unsure"}
 ANSWERS = frozenset(ANSWER_OF_INTENT.values())
@@ -27,6 +28,8 @@ def referral_message(domain: DomainDict, level: Text, flags: List[Text]) -> Dict
 
 def answer_of(tracker: Tracker, value: Any) -> Optional[Text]:
     """yes / no / unsure from the answer's intent, else from its words."""
+    if tracker.latest_message.get(TYPED_COMMAND):
+        return None  # typed "/inform{...}" must not answer a safety question
     if value in ANSWERS:
         return value
     intent = tracker.latest_message.get("intent", {}).get("name")

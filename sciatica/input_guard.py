@@ -38,6 +38,7 @@ class GuardResult:
     text: str | None  # what goes to NLU; None means do not run NLU
     reply: str | None = None  # a message to the user before (or instead of) the bot's answer
     is_payload: bool = False
+    typed_command: bool = False  # typed "/..." text: words for NLU, never a form answer
 
 
 def _clean(text: str) -> str:
@@ -58,9 +59,10 @@ def guard(text: object, offered_payloads: Collection[str] = ()) -> GuardResult:
         cleaned = cleaned[:MAX_CHARS].rsplit(" ", 1)[0] or cleaned[:MAX_CHARS]
         reply = TRUNCATED_NOTICE
     # Typed slashes are text, not intents: strip them so NLU sees the words.
+    typed_command = cleaned.startswith(INTENT_PREFIX)
     cleaned = cleaned.lstrip(INTENT_PREFIX).strip()
     if not cleaned:
         return GuardResult(None, EMPTY_REPLY)
     if not any(char.isalnum() for char in cleaned):
         return GuardResult(None, SYMBOLS_ONLY_REPLY)
-    return GuardResult(cleaned, reply)
+    return GuardResult(cleaned, reply, typed_command=typed_command)

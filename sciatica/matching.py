@@ -113,7 +113,8 @@ class _Reading:
     """What a text asks for."""
 
     names: Mapping[str, _Phrase]
-    descriptive: Mapping[str, _Phrase]
+    descriptive: Mapping[str, _Phrase]  # said as a phrase, in order
+    described: Mapping[str, _Phrase]  # all its words said, in any order
     areas: tuple[str, ...]
     goals: tuple[str, ...]
     places: tuple[str, ...]
@@ -214,13 +215,19 @@ class ExerciseMatcher:
         for phrase in found[_NAME]:
             names.setdefault(phrase.value, phrase)
         descriptive: dict[str, _Phrase] = {}
+        described: dict[str, _Phrase] = {}
         for phrase in self._descriptive:
             if _contains_run(tokens, phrase.tokens):
                 descriptive.setdefault(phrase.value, phrase)
+            # For ranking, word order is free: "stretch for piriformis" describes
+            # the "piriformis stretch" (but does not name it for find_by_name).
+            if set(phrase.tokens) <= set(tokens):
+                described.setdefault(phrase.value, phrase)
         left = set(remaining.elements())
         return _Reading(
             names=names,
             descriptive=descriptive,
+            described=described,
             areas=_unique(p.value for p in found[_AREA]),
             goals=_unique(p.value for p in found[_GOAL]),
             places=_unique(p.value for p in found[_PLACE]),
@@ -251,9 +258,9 @@ class ExerciseMatcher:
         if name is not None:
             score += NAME_SCORE + NAME_TOKEN_SCORE * len(name.tokens)
             reasons.append(f"matches the name '{name.text}'")
-        elif entry.id in reading.descriptive:
+        elif entry.id in reading.described:
             score += DESCRIPTIVE_NAME_BONUS
-            reasons.append(f"matches the name '{reading.descriptive[entry.id].text}'")
+            reasons.append(f"matches the name '{reading.described[entry.id].text}'")
         worked = [a for a in areas if a in entry.targets]
         if worked:
             score += sum(AREA_WEIGHTS[min(entry.targets.index(a), len(AREA_WEIGHTS) - 1)] for a in worked)

@@ -18,6 +18,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic
 
 from sciatica.input_guard import guard
+from sciatica_rasa.components import TYPED_COMMAND
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,8 @@ class _GuardedChannel:
                 return
             message.text = result.text
             message.output_channel = output
+            if result.typed_command:
+                message.metadata = {**(message.metadata or {}), TYPED_COMMAND: True}
             before = output.sent
             try:
                 await on_new_message(message)

@@ -34,6 +34,8 @@ from sciatica.triage import LEVELS, assess, load_red_flags
 from sciatica_rasa.spacy_nlp import SpacyNLP
 
 RED_FLAG_ENTITY = "red_flag"
+# Set by the guarded channels on typed "/..." text; passed on to the actions.
+TYPED_COMMAND = "typed_command"
 NON_ENGLISH_INTENT = "non_english"
 FALLBACK_INTENT = "nlu_fallback"
 
@@ -119,6 +121,23 @@ class DomainEntityExtractor(_NoTraining, EntityExtractorMixin):
                 message.get(ENTITIES, []) + self.add_extractor_name(found),
                 add_to_output=True,
             )
+        return messages
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False
+)
+class TypedCommandMarker(_NoTraining):
+    """Tells the actions that a message was typed "/..." text, so no form takes it as an answer."""
+
+    @classmethod
+    def required_components(cls) -> List[type]:
+        return []
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            if (message.get("metadata") or {}).get(TYPED_COMMAND):
+                message.set(TYPED_COMMAND, True, add_to_output=True)
         return messages
 
 

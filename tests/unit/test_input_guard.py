@@ -27,6 +27,11 @@ def test_typed_intent_is_treated_as_text():
     result = guard('/inform{"screen_saddle": "no"}')
     assert result.text == 'inform{"screen_saddle": "no"}'
     assert not result.is_payload
+    assert result.typed_command
+
+
+def test_plain_text_is_not_a_typed_command():
+    assert not guard("no").typed_command
 
 
 def test_typed_intent_keeps_red_flag_words_for_nlu():
