@@ -57,7 +57,12 @@ nlu-holdout: model
 integration: model
 	$(PY) -m pytest -q tests/integration
 
-test: validate unit stories nlu-holdout integration
+# Real-browser tests of the chat page (Debian's chromium, driven by Playwright).
+browser: model
+	@scripts/install_browser.sh
+	$(PY) -m pytest -q tests/browser
+
+test: validate unit stories nlu-holdout integration browser
 	@echo "make test: all checks passed"
 
 clean:

@@ -14,7 +14,8 @@ from typing import Collection
 MAX_CHARS = 1000
 INTENT_PREFIX = "/"
 # Payloads the page's own controls send, always allowed.
-CONTROL_PAYLOADS = frozenset({"/restart", "/greet"})
+RESTART_PAYLOAD = "/restart"
+CONTROL_PAYLOADS = frozenset({RESTART_PAYLOAD, "/greet"})
 
 EMPTY_REPLY = (
     "I didn't catch anything there. Tell me about your sciatica, or ask me about "

@@ -17,7 +17,7 @@ from rasa.core.channels.socketio import SocketIOInput
 from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic
 
-from sciatica.input_guard import guard
+from sciatica.input_guard import RESTART_PAYLOAD, guard
 from sciatica_rasa.components import TYPED_COMMAND
 
 logger = logging.getLogger(__name__)
@@ -84,8 +84,12 @@ class _GuardedChannel:
             before = output.sent
             try:
                 await on_new_message(message)
+            except Exception:
+                # Logged here without the user's text (Rasa's channels log it).
+                logger.exception("Handling a message failed.")
             finally:
-                if output.sent == before:
+                # A restart is silent by design; any other silent turn is a fault.
+                if output.sent == before and result.text != RESTART_PAYLOAD:
                     logger.warning("A turn ended without any reply; sent the fallback.")
                     await output.send_response(message.sender_id, {"text": NO_REPLY_FALLBACK})
 

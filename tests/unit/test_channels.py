@@ -55,3 +55,19 @@ def test_a_silent_turn_gets_the_safety_fallback():
 
 def test_rest_channel_keeps_its_url_name():
     assert GuardedRestInput.name() == "rest"
+
+
+def test_restart_is_silent_without_the_fallback():
+    handled, replies = run(stays_silent, "/restart")
+    assert handled == ["/restart"]
+    assert replies == []
+
+
+async def raises(message: UserMessage):
+    raise RuntimeError("boom")
+
+
+def test_a_failing_turn_still_answers_with_the_safety_fallback(caplog):
+    _, replies = run(raises, "my secret symptom text")
+    assert replies == [NO_REPLY_FALLBACK]
+    assert "my secret symptom text" not in caplog.text
