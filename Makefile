@@ -20,11 +20,13 @@ export PYTHONWARNINGS := ignore::DeprecationWarning
 # Rasa's progress bars and INFO lines drown the test output.
 QUIET   := LOG_LEVEL=WARNING
 
-.PHONY: help setup pipeline model run test validate unit stories nlu-holdout integration browser clean
+.PHONY: help setup pipeline model run test validate unit stories nlu-holdout integration browser reliability eval bench clean
 
 help:
 	@echo "make run   - set up, train if needed, start the bot and print the URL to open"
 	@echo "make test  - set up, train if needed, and run every check"
+	@echo "make eval  - quality report (NLU, triage, catalog, stories) in results/eval/"
+	@echo "make bench - latency, throughput and memory against a plain Rasa bot, in results/bench/"
 
 setup:
 	@scripts/setup.sh
@@ -62,8 +64,28 @@ browser: model
 	@scripts/install_browser.sh
 	$(PY) -m pytest -q tests/browser
 
-test: validate unit stories nlu-holdout integration browser
+# Bad input, faults, restarts, 100 conversations at once, and two replicas on
+# PostgreSQL + Redis (installed as root when missing; skipped with the reason if not).
+reliability: model
+	@scripts/install_scaleout_services.sh
+	$(PY) -m pytest -q -rs tests/reliability
+
+test: validate unit stories nlu-holdout integration browser reliability
 	@echo "make test: all checks passed"
+
+# Quality report: NLU (cross-validation and held-out), triage recall and precision,
+# catalog matching, test stories. Writes results/eval/ (about 10 minutes, 3 folds;
+# EVAL_ARGS=--folds 0 skips the cross-validation: 1 minute).
+eval: model
+	@$(PY) scripts/eval.py $(EVAL_ARGS)
+	@echo "make eval: report in results/eval/report.md, numbers in results/eval/summary.json"
+
+# Latency, throughput, memory and start-up against a plain `rasa init` bot (built
+# once in build/baseline). Prints numbers; checks nothing. Writes results/bench/.
+# BENCH_ARGS=--measure-training also times both trainings from scratch (+6 min).
+bench: model
+	@$(PY) scripts/bench.py $(BENCH_ARGS)
+	@echo "make bench: table in results/bench/bench.md, plot in results/bench/latency.png"
 
 clean:
 	rm -rf build models results var .rasa

@@ -30,8 +30,23 @@ TRUNCATED_NOTICE = (
     "If something important came later, please send it as a separate message."
 )
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+STARTED_AGAIN_REPLY = (
+    "I've started a new conversation and forgotten what you told me before. "
+    "Tell me about your sciatica, or ask me about a stretch."
+)
+
+# Invisible characters: controls, zero-width and soft hyphens, bidi overrides and
+# isolates, tags, and lone surrogates (which JSON allows but UTF-8 cannot store).
+# Removed, not replaced, so "toi\u200blet paper" still reads as "toilet paper".
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff"
+    "\U000e0000-\U000e007f]"
+)
 _SPACES = re.compile(r"\s+")
+# Only this much of a raw message is cleaned: enough for MAX_CHARS of text after
+# invisible characters and runs of spaces are removed, and no work on megabytes.
+RAW_CHARS = 8 * MAX_CHARS
 
 
 @dataclass(frozen=True)
@@ -42,23 +57,30 @@ class GuardResult:
     typed_command: bool = False  # typed "/..." text: words for NLU, never a form answer
 
 
+def as_text(value: object) -> str:
+    """The message text of a request field: strings and numbers, anything else is empty."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
 def _clean(text: str) -> str:
-    text = unicodedata.normalize("NFC", text)
-    text = _CONTROL.sub("", text)
+    # NFKC also folds look-alikes (full-width or bold letters) into plain ones.
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
     return _SPACES.sub(" ", text).strip()
 
 
 def guard(text: object, offered_payloads: Collection[str] = ()) -> GuardResult:
     """Decide what of a raw message reaches NLU, and what to tell the user."""
-    if not isinstance(text, str):
-        text = "" if text is None else str(text)
-    cleaned = _clean(text)
+    text = as_text(text)
+    cleaned = _clean(text[:RAW_CHARS])
     if cleaned in offered_payloads or cleaned in CONTROL_PAYLOADS:
         return GuardResult(cleaned, is_payload=True)
-    reply = None
+    reply = TRUNCATED_NOTICE if len(text) > RAW_CHARS or len(cleaned) > MAX_CHARS else None
     if len(cleaned) > MAX_CHARS:
         cleaned = cleaned[:MAX_CHARS].rsplit(" ", 1)[0] or cleaned[:MAX_CHARS]
-        reply = TRUNCATED_NOTICE
     # Typed slashes are text, not intents: strip them so NLU sees the words.
     typed_command = cleaned.startswith(INTENT_PREFIX)
     cleaned = cleaned.lstrip(INTENT_PREFIX).strip()

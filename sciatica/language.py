@@ -18,13 +18,26 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 @lru_cache(maxsize=None)
-def _word_lists(path: Path = LANGUAGES_PATH) -> tuple[frozenset, dict[str, frozenset]]:
+def load_word_lists(path: Path = LANGUAGES_PATH) -> tuple[frozenset, dict[str, frozenset]]:
+    """The English and other-language word lists, checked; cached after the first load.
+
+    Loaded by the NLU component at start, so a broken file stops the server then
+    instead of failing every message later.
+    """
     data = require_mapping(path, load_yaml(path))
     english = data.get("english")
     others = require_mapping(path, data.get("others"), "others")
     if not english or not others:
         raise DataFileError(path, "needs 'english' and 'others' word lists")
-    return frozenset(english), {name: frozenset(words) for name, words in others.items()}
+    return _words(path, "english", english), {
+        str(name): _words(path, f"others.{name}", words) for name, words in others.items()
+    }
+
+
+def _words(path: Path, entry: str, words: object) -> frozenset:
+    if not isinstance(words, list) or not words or not all(isinstance(word, str) for word in words):
+        raise DataFileError(path, "expected a non-empty list of words", entry)
+    return frozenset(word.lower() for word in words)
 
 
 def _is_latin(char: str) -> bool:
@@ -38,7 +51,7 @@ def looks_english(text: str | None) -> bool:
     if sum(not _is_latin(char) for char in letters) > len(letters) / 2:
         return False
     words = {word.lower() for word in _WORD.findall(text or "")}
-    english, others = _word_lists()
+    english, others = load_word_lists()
     english_hits = len(words & english)
     best_other = max(len(words & vocabulary) for vocabulary in others.values())
     return not (best_other >= 2 and best_other > english_hits)

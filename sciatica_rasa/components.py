@@ -3,9 +3,10 @@
 - DomainEntityExtractor: entities from the pipeline's entity ruler, with the
   canonical value (e.g. "bum" -> glutes) taken from the ruler's pattern id.
 - RedFlagTriage: runs the deterministic red-flag detector on every message and
-  merges it with the trained model's red-flag intents. Either one refers: a
-  detected flag overrides the intent with `red_flag_<level>` so that rules,
-  not a custom action, route the referral.
+  merges it with the trained model's red-flag intents. Either one refers: a flag
+  the rules name overrides the intent with `red_flag_<level>`; a flag only the
+  model sees becomes `red_flag_suspected` (a GP-level referral and the screening
+  questions). Rules, not a custom action, route both.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from sciatica.language import looks_english
+from sciatica.language import load_word_lists, looks_english
 from sciatica.triage import LEVELS, assess, load_red_flags
 from sciatica_rasa.spacy_nlp import SpacyNLP
 
@@ -37,6 +38,7 @@ RED_FLAG_ENTITY = "red_flag"
 # Set by the guarded channels on typed "/..." text; passed on to the actions.
 TYPED_COMMAND = "typed_command"
 NON_ENGLISH_INTENT = "non_english"
+SUSPECTED_INTENT = "red_flag_suspected"
 FALLBACK_INTENT = "nlu_fallback"
 
 
@@ -64,6 +66,17 @@ def _override_intent(message: Message, name: str) -> None:
     top = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
     message.set(INTENT, top, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [top, *ranking], add_to_output=True)
+
+
+def _demote_intent(message: Message) -> None:
+    """Replace a red-flag intent by the best-ranked intent that is not one."""
+    ranking = [
+        entry for entry in message.get(INTENT_RANKING_KEY) or []
+        if entry.get(INTENT_NAME_KEY) not in MODEL_INTENT_LEVELS
+    ]
+    best = ranking[0] if ranking else {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+    message.set(INTENT, best, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
 
 
 class _NoTraining(GraphComponent):
@@ -166,6 +179,7 @@ class RedFlagTriage(_NoTraining):
         super().__init__(config)
         path = config.get("red_flags_path")
         self._book = load_red_flags(path) if path else load_red_flags()
+        load_word_lists()  # checked now: a broken file stops the server at start
 
     def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
         for message in messages:
@@ -178,16 +192,30 @@ class RedFlagTriage(_NoTraining):
         flags = list(assessment.flags)
         level = assessment.level
         model_level = self._model_level(message)
-        if model_level and (level is None or LEVELS.index(model_level) < LEVELS.index(level)):
-            level = model_level
-            if not flags:
-                # The model saw a red flag the rules could not name.
-                flags = [f"unclassified_{model_level}"]
+        if assessment.negated and not flags:
+            # The rules read the red flag and its negation ("no bladder problems");
+            # the model's guess from the same words does not overrule them.
+            model_level = None
+        if model_level and not flags:
+            # The model saw a red flag the rules cannot name. It is often wrong on
+            # look-alikes ("both my knees crack"), so it does not send anyone to A&E
+            # by itself: the bot says a doctor may need to look, and asks the
+            # screening questions, where any yes refers at that flag's level.
+            _override_intent(message, SUSPECTED_INTENT)
+            self._add_flags(message, [f"unclassified_{model_level}"], None)
+            return
+        if model_level and LEVELS.index(model_level) < LEVELS.index(level):
+            level = model_level  # both saw a red flag; the higher level wins
         if level is None:
+            if message.get(INTENT, {}).get(INTENT_NAME_KEY) in MODEL_INTENT_LEVELS:
+                _demote_intent(message)  # a red-flag intent nobody stands behind
             if not looks_english(message.get(TEXT)):
                 _override_intent(message, NON_ENGLISH_INTENT)
             return
         _override_intent(message, red_flag_intent(level))
+        self._add_flags(message, flags, level)
+
+    def _add_flags(self, message: Message, flags: List[Text], level: Optional[Text]) -> None:
         entities = [
             {"entity": RED_FLAG_ENTITY, "value": flag, "extractor": type(self).__name__}
             for flag in flags

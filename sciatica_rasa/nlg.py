@@ -3,6 +3,10 @@
 Referral responses live in domain.yml so they work without the action server.
 Rasa's interpolation can only put a slot into a string, so this generator sets
 the payload's `red_flags` to the slot's list itself.
+
+Every endpoints file names this generator, so the Rasa server always imports
+this module: it installs the compiled check of action server responses here
+(sciatica_rasa.action_results).
 """
 from __future__ import annotations
 
@@ -11,6 +15,10 @@ from typing import Any, Dict, Optional, Text
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
+
+from sciatica_rasa import action_results
+
+action_results.install()
 
 RED_FLAGS_SLOT = "red_flags"
 

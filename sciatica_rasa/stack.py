@@ -1,7 +1,8 @@
 """Start and stop the three processes of the bot: action server, Rasa server, web page.
 
-Used by `make run` (scripts/serve.py) and by the integration tests, so both run
-the bot exactly the same way.
+Used by `make run` (scripts/serve.py), the integration tests and the benchmark,
+so all run the bot exactly the same way. The benchmark also starts a plain Rasa
+project with it (another `workdir`, without the web page).
 """
 from __future__ import annotations
 
@@ -39,6 +40,10 @@ class Stack:
     tracker_db: Path
     model: Path = ROOT / "models" / "sciatica.tar.gz"
     log_dir: Path = ROOT / "var" / "log"
+    # The Rasa project the servers run in: its actions, endpoints and credentials.
+    workdir: Path = ROOT
+    endpoints: str = "endpoints.yml"
+    credentials: str = "credentials.yml"
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
@@ -66,10 +71,13 @@ class Stack:
         rasa = str(VENV_BIN / "rasa")
         origins = [f"http://localhost:{self.ports.web}", f"http://127.0.0.1:{self.ports.web}"]
         return {
-            "actions": [rasa, "run", "actions", "--actions", "actions", "--port", str(self.ports.actions)],
+            "actions": [
+                str(VENV_BIN / "python"), "-m", "sciatica_rasa.action_server",
+                "--actions", "actions", "--port", str(self.ports.actions),
+            ],
             "rasa": [
                 rasa, "run", "--model", str(self.model), "--port", str(self.ports.rasa),
-                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                "--endpoints", self.endpoints, "--credentials", self.credentials,
                 "--cors", *origins,
             ],
             "web": [
@@ -92,7 +100,7 @@ class Stack:
         for name in names:
             log = open(self.log_dir / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(
-                commands[name], cwd=ROOT, env=self.environment(),
+                commands[name], cwd=self.workdir, env=self.environment(),
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True,  # its own process group, stopped as one
             )
@@ -126,6 +134,9 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+
+    def pid(self, name: str) -> int:
+        return self.processes[name].pid
 
     def crashed(self) -> str | None:
         return next((name for name, p in self.processes.items() if p.poll() is not None), None)

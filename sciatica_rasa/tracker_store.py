@@ -1,0 +1,94 @@
+"""The SQL tracker store, with the events of recent conversations kept in memory.
+
+Rasa's SQLTrackerStore reads and deserialises every event of the conversation
+on each retrieve; the server retrieves a tracker at least twice a turn (the
+guarded channel reads the last buttons, then the processor), so a turn got
+slower the longer the conversation. Deserialising events, not the query, is
+the cost. This store keeps the deserialised events of the conversations it
+saved last and rebuilds a fresh tracker from them; one COUNT query per
+retrieve checks that the database holds exactly those events, so a turn that
+failed before saving, another server writing to the same database or a new
+session all fall back to reading from the database.
+
+With SQLite it also turns on write-ahead logging with `synchronous=NORMAL`: a
+commit no longer waits for the disk (it did twice a turn, holding up every
+conversation), and a crash of the server still loses nothing; only a power
+cut can lose the last turns, never corrupt the file.
+"""
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict
+from typing import Any, List, Optional, Text
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import event
+
+
+class CachedSQLTrackerStore(SQLTrackerStore):
+    """SQLTrackerStore that rebuilds recent trackers from memory instead of the database."""
+
+    def __init__(self, *args: Any, cache_size: int = 500, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            _write_ahead_logging(self.engine)
+        self.cache_size = int(cache_size)
+        # sender id -> the events of its latest session, as saved.
+        self._sessions: OrderedDict[Text, List[Event]] = OrderedDict()
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        cached = self._sessions.get(sender_id)
+        if cached is not None and self._stored_count(sender_id) == len(cached):
+            self._sessions.move_to_end(sender_id)
+            return DialogueStateTracker.from_events(sender_id, list(cached), self.domain.slots)
+        tracker = await super().retrieve(sender_id)
+        self._remember(tracker)
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)
+        self._remember(tracker)
+
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        # The base class diffs against a retrieved tracker, which may now be
+        # rebuilt from the very events being saved: diff against the database.
+        if self.event_broker is None:
+            return
+        new_events = list(itertools.islice(tracker.events, self._stored_count(tracker.sender_id), None))
+        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+
+    def _stored_count(self, sender_id: Text) -> int:
+        with self.session_scope() as session:
+            return self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
+
+    def _remember(self, tracker: Optional[DialogueStateTracker]) -> None:
+        if tracker is None or self.cache_size <= 0:
+            return
+        self._sessions[tracker.sender_id] = _latest_session(list(tracker.events))
+        self._sessions.move_to_end(tracker.sender_id)
+        while len(self._sessions) > self.cache_size:
+            self._sessions.popitem(last=False)
+
+
+def _write_ahead_logging(engine: Any) -> None:
+    def configure(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")  # kept in the file
+        cursor.execute("PRAGMA synchronous=NORMAL")  # per connection
+        cursor.close()
+
+    event.listen(engine, "connect", configure)
+    with engine.connect():
+        pass
+
+
+def _latest_session(events: List[Event]) -> List[Event]:
+    """The events a retrieve returns, selected as SQLTrackerStore's query does:
+    by timestamp, from the latest SessionStarted's on (all if there is none)."""
+    starts = [event.timestamp for event in events if isinstance(event, SessionStarted)]
+    if not starts:
+        return events
+    start = max(starts)
+    return [event for event in events if event.timestamp >= start]

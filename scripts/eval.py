@@ -1,0 +1,517 @@
+"""`make eval`: how well the bot understands, triages, matches and converses.
+
+- NLU: cross-validation on the training data (`rasa test nlu --cross-validation`)
+  and the held-out file tests/nlu_holdout.yml: intent macro F1, entity F1 as
+  `rasa test nlu` reports it per extractor, the most confused intent pairs.
+- Triage: red-flag recall and precision per flag and per referral level on
+  tests/data/red_flag_cases.yml, through the whole trained NLU pipeline (model
+  plus rules, as the bot runs it) and through the rule detector alone.
+- Catalog: top-1 accuracy of the exercise matcher on tests/data/catalog_queries.yml.
+- Dialogue: story accuracy on tests/stories.
+
+Writes results/eval/report.md (with the confusion matrices beside it) and
+summary.json, and prints a short summary. `--folds 0` skips the cross-validation.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import yaml  # noqa: E402
+
+OUT_DIR = ROOT / "results" / "eval"
+MODEL = ROOT / "models" / "sciatica.tar.gz"
+HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
+TEST_STORIES = ROOT / "tests" / "stories"
+RED_FLAG_CASES = ROOT / "tests" / "data" / "red_flag_cases.yml"
+NLU_DATA = ROOT / "data" / "nlu"
+DEFAULT_FOLDS = 3
+LEVELS = ("emergency", "urgent", "gp")
+# `red_flag_suspected` (RedFlagTriage: only the trained model saw a red flag) is
+# answered as a GP-level referral with the screening questions.
+SUSPECTED_LEVEL = "gp"
+REPORT_KEYS_NOT_LABELS = {"accuracy", "macro avg", "weighted avg", "micro avg"}
+
+
+def log(message: str) -> None:
+    print(f"eval: {message}", flush=True)
+
+
+# ------------------------------------------------------------------------ NLU
+
+
+def run_cross_validation(folds: int, out: Path) -> float:
+    """Cross-validation in its own process (it trains `folds` models); returns the seconds it took."""
+    start = time.monotonic()
+    out.mkdir(parents=True, exist_ok=True)
+    log_path = out / "rasa.log"
+    env = {**os.environ, "LOG_LEVEL": os.environ.get("EVAL_LOG_LEVEL", "WARNING")}
+    with open(log_path, "wb") as log_file:
+        result = subprocess.run(
+            [sys.executable, __file__, "--cross-validation-worker", "--folds", str(folds), "--out", str(out)],
+            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        )
+    if result.returncode != 0:
+        raise RuntimeError(f"cross-validation failed (exit {result.returncode}); see {log_path}")
+    return time.monotonic() - start
+
+
+def score_spanned_entities_only() -> None:
+    """Let Rasa's entity scoring pass over entities without a span (see below)."""
+    import rasa.nlu.test as nlu_test
+
+    spanned = nlu_test.determine_intersection
+    nlu_test.determine_intersection = lambda token, entity: (
+        spanned(token, entity) if "start" in entity and "end" in entity else 0
+    )
+
+
+def cross_validation_worker(folds: int, out: Path) -> None:
+    """`rasa test nlu --cross-validation`, able to score our pipeline's entities.
+
+    RedFlagTriage's `red_flag` entities stand for the whole message and have no
+    span; Rasa's token-level entity scoring needs one and fails on them. Here
+    they overlap no token, so they are left out of the entity scores (the
+    triage section scores red flags).
+    """
+    from rasa.model_testing import perform_nlu_cross_validation
+    from rasa.shared.importers.importer import TrainingDataImporter
+
+    quiet_rasa()
+    score_spanned_entities_only()
+    config = TrainingDataImporter.load_from_dict(config_path=str(ROOT / "config.yml")).get_config()
+    data = TrainingDataImporter.load_from_dict(training_data_paths=[str(NLU_DATA)]).get_nlu_data()
+    asyncio.run(perform_nlu_cross_validation(config, data, str(out), {"folds": folds, "errors": True}))
+
+
+def intent_summary(report_dir: Path) -> dict[str, Any]:
+    report = json.loads((report_dir / "intent_report.json").read_text())
+    per_intent = {
+        name: scores for name, scores in report.items()
+        if name not in REPORT_KEYS_NOT_LABELS and isinstance(scores, dict)
+    }
+    return {
+        "accuracy": report["accuracy"],
+        "macro_f1": report["macro avg"]["f1-score"],
+        "weighted_f1": report["weighted avg"]["f1-score"],
+        "examples": sum(scores["support"] for scores in per_intent.values()),
+        "worst_intents": sorted(
+            ((name, scores["f1-score"], scores["support"]) for name, scores in per_intent.items()),
+            key=lambda item: item[1],
+        )[:5],
+        "confused_pairs": confused_pairs(per_intent),
+    }
+
+
+def confused_pairs(per_intent: dict[str, dict[str, Any]], top: int = 5) -> list[tuple[str, str, int]]:
+    """(true intent, predicted intent, count) from Rasa's `confused_with`, most frequent first."""
+    pairs = [
+        (name, other, count)
+        for name, scores in per_intent.items()
+        for other, count in (scores.get("confused_with") or {}).items()
+    ]
+    return sorted(pairs, key=lambda pair: (-pair[2], pair[0], pair[1]))[:top]
+
+
+def entity_summary(report_dir: Path) -> dict[str, dict[str, Any]]:
+    """Per extractor: micro F1 over entity types, and the F1 of each type it was tested on."""
+    summaries = {}
+    for path in sorted(report_dir.glob("*_report.json")):
+        # RedFlagTriage's entities have no span: scored in the triage section instead.
+        if path.name in {"intent_report.json", "response_selection_report.json", "RedFlagTriage_report.json"}:
+            continue
+        report = json.loads(path.read_text())
+        types = {
+            name: {"f1": scores["f1-score"], "precision": scores["precision"],
+                   "recall": scores["recall"], "support": scores["support"]}
+            for name, scores in report.items()
+            if name not in REPORT_KEYS_NOT_LABELS and isinstance(scores, dict) and "f1-score" in scores
+        }
+        micro = report.get("micro avg") or report.get("weighted avg") or {}
+        summaries[path.name.removesuffix("_report.json")] = {
+            "micro_f1": micro.get("f1-score"), "types": types,
+        }
+    return summaries
+
+
+# ------------------------------------------------------------------------ triage
+
+
+@dataclass
+class Case:
+    text: str
+    flags: frozenset[str]
+    level: str | None
+
+
+@dataclass
+class Prediction:
+    flags: frozenset[str]
+    level: str | None
+    model_only: bool = False  # referred by the trained model where the rules named no flag
+
+
+@dataclass
+class TriageScores:
+    name: str
+    per_flag: dict[str, dict[str, float]] = field(default_factory=dict)
+    per_level: dict[str, dict[str, float]] = field(default_factory=dict)
+    missed_emergencies: list[str] = field(default_factory=list)
+    under_triaged: list[str] = field(default_factory=list)
+    over_triaged: list[str] = field(default_factory=list)
+    model_only: int = 0
+    model_only_look_alikes: int = 0
+    exact: int = 0
+    total: int = 0
+
+
+def load_cases(path: Path = RED_FLAG_CASES) -> list[Case]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]
+    return [Case(c["text"], frozenset(c["expect_flags"] or ()), c["expect_level"]) for c in raw]
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def score_triage(name: str, cases: list[Case], predictions: list[Prediction]) -> TriageScores:
+    scores = TriageScores(name, total=len(cases))
+    flags = sorted({f for case in cases for f in case.flags})
+    for flag in flags:
+        tp = sum(flag in c.flags and flag in p.flags for c, p in zip(cases, predictions))
+        fp = sum(flag not in c.flags and flag in p.flags for c, p in zip(cases, predictions))
+        fn = sum(flag in c.flags and flag not in p.flags for c, p in zip(cases, predictions))
+        scores.per_flag[flag] = {"support": tp + fn, "recall": _ratio(tp, tp + fn), "precision": _ratio(tp, tp + fp)}
+    for level in LEVELS:
+        expected = [p for c, p in zip(cases, predictions) if c.level == level]
+        predicted = [c for c, p in zip(cases, predictions) if p.level == level]
+        # Referred at this level or a more urgent one: what safety needs.
+        at_least = [p for p in expected if p.level is not None and LEVELS.index(p.level) <= LEVELS.index(level)]
+        scores.per_level[level] = {
+            "support": len(expected),
+            "recall": _ratio(sum(p.level == level for p in expected), len(expected)),
+            "recall_at_least": _ratio(len(at_least), len(expected)),
+            "precision": _ratio(sum(c.level == level for c in predicted), len(predicted)),
+        }
+    for case, prediction in zip(cases, predictions):
+        scores.exact += case.level == prediction.level and case.flags == prediction.flags - _unclassified(prediction.flags)
+        scores.model_only += prediction.model_only
+        scores.model_only_look_alikes += prediction.model_only and case.level is None
+        expected_rank = _rank(case.level)
+        got_rank = _rank(prediction.level)
+        if case.level == "emergency" and prediction.level != "emergency":
+            scores.missed_emergencies.append(f"{case.text!r} -> {prediction.level}")
+        if got_rank > expected_rank:
+            scores.under_triaged.append(f"{case.text!r}: expected {case.level}, got {prediction.level}")
+        elif got_rank < expected_rank and case.level not in ("emergency", "urgent") and prediction.level in ("emergency", "urgent"):
+            scores.over_triaged.append(f"{case.text!r}: expected {case.level}, got {prediction.level}")
+    return scores
+
+
+def _rank(level: str | None) -> int:
+    return LEVELS.index(level) if level in LEVELS else len(LEVELS)
+
+
+def _unclassified(flags: Iterable[str]) -> frozenset[str]:
+    return frozenset(f for f in flags if f.startswith("unclassified_"))
+
+
+def rule_predictions(cases: list[Case]) -> list[Prediction]:
+    from sciatica.nlp.red_flags import make_triage_nlp
+    from sciatica.triage import assess, load_red_flags
+
+    nlp, book = make_triage_nlp(), load_red_flags()
+    predictions = []
+    for case in cases:
+        result = assess(nlp(case.text), book)
+        predictions.append(Prediction(frozenset(result.flags), result.level))
+    return predictions
+
+
+async def pipeline_predictions(agent: Any, cases: list[Case]) -> list[Prediction]:
+    """What the bot's NLU makes of each message: RedFlagTriage's intent and red_flag entities."""
+    predictions = []
+    for case in cases:
+        parsed = await agent.parse_message(case.text)
+        intent = (parsed.get("intent") or {}).get("name") or ""
+        level = intent.removeprefix("red_flag_") if intent.startswith("red_flag_") else None
+        # Only the model saw a red flag: the bot gives GP-level advice and screens.
+        level = SUSPECTED_LEVEL if level == "suspected" else level
+        flags = frozenset(e["value"] for e in parsed.get("entities", []) if e.get("entity") == "red_flag")
+        predictions.append(Prediction(flags, level, model_only=bool(flags) and flags == _unclassified(flags)))
+    return predictions
+
+
+# ------------------------------------------------------------------------ catalog, dialogue
+
+
+def catalog_accuracy() -> dict[str, Any]:
+    from sciatica.catalog import default_catalog
+    from sciatica.matching import ExerciseMatcher, evaluate, load_labelled_queries
+
+    catalog = default_catalog()
+    report = evaluate(ExerciseMatcher(catalog), load_labelled_queries(catalog=catalog))
+    return {
+        "accuracy": report.accuracy, "correct": report.top1_correct, "total": report.total,
+        "failures": [
+            f"{f.query.text!r}: expected {', '.join(f.query.expected) or 'nothing'}, got {', '.join(f.got[:3]) or 'nothing'}"
+            for f in report.failures
+        ],
+    }
+
+
+async def story_accuracy(agent: Any, out: Path) -> dict[str, Any]:
+    from rasa.core.test import test as test_stories
+
+    out.mkdir(parents=True, exist_ok=True)
+    await test_stories(str(TEST_STORIES), agent, out_directory=str(out))
+    report = json.loads((out / "story_report.json").read_text())
+    conversations = report.get("conversation_accuracy") or {}
+    return {
+        "stories_correct": conversations.get("correct"), "stories_total": conversations.get("total"),
+        "story_accuracy": conversations.get("accuracy"), "action_accuracy": report.get("accuracy"),
+        "action_macro_f1": (report.get("macro avg") or {}).get("f1-score"),
+    }
+
+
+# ------------------------------------------------------------------------ report
+
+
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def triage_table(results: list[TriageScores], cases: list[Case]) -> list[str]:
+    lines = [
+        "| level | cases | " + " | ".join(f"{r.name}: recall (≥ level) | {r.name}: precision" for r in results) + " |",
+        "| --- | ---: | " + " | ".join("---: | ---:" for _ in results) + " |",
+    ]
+    for level in LEVELS:
+        cells = []
+        for r in results:
+            s = r.per_level[level]
+            cells.append(f"{pct(s['recall'])} ({pct(s['recall_at_least'])}) | {pct(s['precision'])}")
+        lines.append(f"| {level} | {results[0].per_level[level]['support']} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "| red flag | cases | " + " | ".join(f"{r.name}: recall | {r.name}: precision" for r in results) + " |",
+        "| --- | ---: | " + " | ".join("---: | ---:" for _ in results) + " |",
+    ]
+    for flag in results[0].per_flag:
+        cells = [f"{pct(r.per_flag[flag]['recall'])} | {pct(r.per_flag[flag]['precision'])}" for r in results]
+        lines.append(f"| {flag} | {results[0].per_flag[flag]['support']} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def nlu_lines(title: str, summary: dict[str, Any], entities: dict[str, dict[str, Any]], images: str) -> list[str]:
+    lines = [
+        f"### {title}",
+        "",
+        f"Intent accuracy {pct(summary['accuracy'])}, macro F1 {summary['macro_f1']:.3f}, "
+        f"weighted F1 {summary['weighted_f1']:.3f} on {summary['examples']} messages.",
+        "",
+        "Lowest intent F1: " + ", ".join(f"{name} {f1:.2f} (n={n})" for name, f1, n in summary["worst_intents"]) + ".",
+        "",
+        "Most confused (true → predicted, count): "
+        + (", ".join(f"{a} → {b} ({n})" for a, b, n in summary["confused_pairs"]) or "none") + ".",
+        "",
+    ]
+    if entities:
+        lines += ["| extractor | micro F1 | per entity type (F1, n) |", "| --- | ---: | --- |"]
+        for extractor, data in entities.items():
+            types = ", ".join(f"{t} {s['f1']:.2f} (n={s['support']})" for t, s in data["types"].items() if t != "no_entity")
+            lines.append(f"| {extractor} | {data['micro_f1']:.3f} | {types or '–'} |" if data["micro_f1"] is not None
+                         else f"| {extractor} | – | {types or '–'} |")
+        lines.append("")
+    lines += [images, ""]
+    return lines
+
+
+def write_report(out: Path, data: dict[str, Any], triage: list[TriageScores], cases: list[Case]) -> Path:
+    pipeline, rules = triage
+    emergency = pipeline.per_level["emergency"]
+    lines = [
+        "# Quality report",
+        "",
+        f"Model `{MODEL.relative_to(ROOT)}`, run {data['date']} ({data['seconds']:.0f} s).",
+        "",
+        f"**Emergency recall (whole NLU pipeline): {pct(emergency['recall'])}** "
+        f"({emergency['support']} emergency messages; {len(pipeline.missed_emergencies)} not referred as emergency). "
+        f"Rule detector alone: {pct(rules.per_level['emergency']['recall'])}.",
+        "",
+        "## Triage",
+        "",
+        f"{len(cases)} labelled messages (tests/data/red_flag_cases.yml). *pipeline*: the trained model with "
+        "the rules, as the bot runs it (RedFlagTriage's intent and `red_flag` entities); *rules*: the "
+        "rule detector alone (make_triage_nlp + assess). Recall (≥ level): referred at that level or a "
+        "more urgent one.",
+        "",
+        *triage_table(triage, cases),
+        "",
+        f"Exact flags and level: pipeline {pipeline.exact}/{pipeline.total}, rules {rules.exact}/{rules.total}. "
+        f"Only the trained model saw a red flag (`red_flag_suspected`, answered with GP-level advice and the "
+        f"screening questions; counted as `gp` above): {pipeline.model_only}, of which "
+        f"{pipeline.model_only_look_alikes} on messages labelled with no red flag.",
+        "",
+    ]
+    for r in triage:
+        for title, items in (("under-triaged (less urgent than labelled)", r.under_triaged),
+                             ("over-triaged look-alikes (sent to emergency or urgent)", r.over_triaged)):
+            lines.append(f"- {r.name}, {title}: {len(items)}")
+            lines += [f"  - {item}" for item in items[:15]]
+    lines += ["", "## NLU", ""]
+    if data.get("cross_validation"):
+        cv = data["cross_validation"]
+        lines += nlu_lines(
+            f"Cross-validation, {cv['folds']} folds on data/nlu ({cv['seconds']:.0f} s)", cv["intents"], cv["entities"],
+            "![cross-validation intent confusion](nlu_cv/intent_confusion_matrix.png)",
+        )
+    holdout = data["holdout"]
+    lines += nlu_lines(
+        "Held-out messages (tests/nlu_holdout.yml)", holdout["intents"], holdout["entities"],
+        "![held-out intent confusion](nlu_holdout/intent_confusion_matrix.png)",
+    )
+    lines += [
+        "Entities: DIET learns only `exercise` (and `option`); body areas, symptoms and sides come "
+        "from the rule extractor (DomainEntityExtractor), scored against the few annotated spans, so its "
+        "precision here counts correct but unannotated finds as errors.",
+        "",
+        "## Catalog matching",
+        "",
+        f"Top-1 accuracy {pct(data['catalog']['accuracy'])} ({data['catalog']['correct']}/{data['catalog']['total']}).",
+        *[f"- {failure}" for failure in data["catalog"]["failures"]],
+        "",
+        "## Dialogue",
+        "",
+        f"Test stories: {data['stories']['stories_correct']}/{data['stories']['stories_total']} correct "
+        f"({pct(data['stories']['story_accuracy'])}); action accuracy {pct(data['stories']['action_accuracy'])}.",
+        "",
+        "![story confusion](stories/story_confusion_matrix.png)",
+    ]
+    path = out / "report.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def summary_lines(data: dict[str, Any], triage: list[TriageScores]) -> list[str]:
+    pipeline, rules = triage
+    lines = [
+        f"EMERGENCY RECALL {pct(pipeline.per_level['emergency']['recall'])} (pipeline), "
+        f"{pct(rules.per_level['emergency']['recall'])} (rules alone); "
+        f"urgent {pct(pipeline.per_level['urgent']['recall_at_least'])}, gp {pct(pipeline.per_level['gp']['recall_at_least'])} "
+        f"(referred at that level or higher)",
+        f"triage precision: emergency {pct(pipeline.per_level['emergency']['precision'])}, "
+        f"urgent {pct(pipeline.per_level['urgent']['precision'])}, gp {pct(pipeline.per_level['gp']['precision'])}; "
+        f"over-triaged look-alikes {len(pipeline.over_triaged)}, under-triaged {len(pipeline.under_triaged)}; "
+        f"model-only suspicions {pipeline.model_only} ({pipeline.model_only_look_alikes} on look-alikes)",
+    ]
+    if data.get("cross_validation"):
+        cv = data["cross_validation"]["intents"]
+        lines.append(f"NLU cross-validation: intent macro F1 {cv['macro_f1']:.3f}, accuracy {pct(cv['accuracy'])}")
+    holdout = data["holdout"]["intents"]
+    lines += [
+        f"NLU held-out: intent macro F1 {holdout['macro_f1']:.3f}, accuracy {pct(holdout['accuracy'])}",
+        f"catalog top-1 {pct(data['catalog']['accuracy'])}; "
+        f"test stories {data['stories']['stories_correct']}/{data['stories']['stories_total']}",
+    ]
+    return lines
+
+
+# ------------------------------------------------------------------------ main
+
+
+def quiet_rasa() -> None:
+    """Rasa's warnings only, as `make` runs it (its debug lines would drown the summary)."""
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    level = logging.getLevelName(os.environ.get("LOG_LEVEL", "WARNING"))
+    configure_logging_and_warnings(level)
+    configure_structlog(level)
+    warnings.filterwarnings("ignore")  # library deprecations, not findings
+
+
+async def evaluate_with_model(out: Path, cases: list[Case]) -> tuple[dict[str, Any], list[Prediction]]:
+    from rasa.core.agent import Agent
+    from rasa.nlu.test import run_evaluation
+
+    score_spanned_entities_only()
+    agent = Agent.load(str(MODEL))
+    await run_evaluation(str(HOLDOUT), agent.processor, output_directory=str(out / "nlu_holdout"), errors=True)
+    holdout = {"intents": intent_summary(out / "nlu_holdout"), "entities": entity_summary(out / "nlu_holdout")}
+    predictions = await pipeline_predictions(agent, cases)
+    stories = await story_accuracy(agent, out / "stories")
+    return {"holdout": holdout, "stories": stories}, predictions
+
+
+def main() -> int:
+    os.environ.setdefault("TQDM_DISABLE", "1")  # Rasa's progress bars
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=int(os.environ.get("EVAL_FOLDS", DEFAULT_FOLDS)),
+                        help=f"cross-validation folds (default {DEFAULT_FOLDS}; 0 skips it)")
+    parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument("--cross-validation-worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.cross_validation_worker:
+        cross_validation_worker(args.folds, args.out)
+        return 0
+    if not MODEL.is_file():
+        log(f"no trained model at {MODEL}: run `make model` first")
+        return 1
+    quiet_rasa()
+    started = time.monotonic()
+    shutil.rmtree(args.out, ignore_errors=True)
+    args.out.mkdir(parents=True)
+
+    cases = load_cases()
+    data: dict[str, Any] = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    log("catalog matching and the rule detector")
+    data["catalog"] = catalog_accuracy()
+    rules = score_triage("rules", cases, rule_predictions(cases))
+    log("loading the model: held-out NLU, triage through the pipeline, test stories")
+    with_model, predictions = asyncio.run(evaluate_with_model(args.out, cases))
+    data.update(with_model)
+    pipeline = score_triage("pipeline", cases, predictions)
+    if args.folds:
+        log(f"NLU cross-validation, {args.folds} folds (trains {args.folds} NLU models)")
+        seconds = run_cross_validation(args.folds, args.out / "nlu_cv")
+        data["cross_validation"] = {
+            "folds": args.folds, "seconds": seconds,
+            "intents": intent_summary(args.out / "nlu_cv"), "entities": entity_summary(args.out / "nlu_cv"),
+        }
+    data["seconds"] = time.monotonic() - started
+    triage = [pipeline, rules]
+    data["triage"] = {
+        t.name: {"per_level": t.per_level, "per_flag": t.per_flag, "missed_emergencies": t.missed_emergencies,
+                 "under_triaged": t.under_triaged, "over_triaged": t.over_triaged, "model_only": t.model_only,
+                 "exact": t.exact, "total": t.total}
+        for t in triage
+    }
+    (args.out / "summary.json").write_text(json.dumps(data, indent=1, default=str) + "\n")
+    report = write_report(args.out, data, triage, cases)
+    for line in summary_lines(data, triage):
+        log(line)
+    for miss in pipeline.missed_emergencies:
+        log(f"  missed emergency: {miss}")
+    log(f"report {os.path.relpath(report, ROOT)} (confusion matrices beside it), data "
+        f"{os.path.relpath(args.out / 'summary.json', ROOT)}; {data['seconds']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""The in-process NLU components over the project's built spaCy pipeline."""
+import pytest
+import spacy
+from rasa.nlu.utils.spacy_utils import SpacyModel
+from rasa.shared.nlu.training_data.message import Message
+
+import sciatica.nlp.lemmatizer  # noqa: F401  (registers the factories)
+import sciatica.nlp.red_flags  # noqa: F401
+from sciatica.nlp.pipeline import DEFAULT_OUTPUT, ensure_pipeline
+from sciatica_rasa.components import DomainEntityExtractor, RedFlagTriage, TypedCommandMarker
+
+
+@pytest.fixture(scope="module")
+def model() -> SpacyModel:
+    ensure_pipeline()
+    return SpacyModel(model=spacy.load(DEFAULT_OUTPUT), model_name=str(DEFAULT_OUTPUT))
+
+
+def message(text, intent="greet", confidence=0.9):
+    ranking = [{"name": intent, "confidence": confidence}, {"name": "other", "confidence": 1 - confidence}]
+    return Message(data={"text": text, "intent": ranking[0], "intent_ranking": ranking})
+
+
+def triage(model, msg):
+    RedFlagTriage(RedFlagTriage.get_default_config()).process([msg], model)
+    return msg.get("intent")["name"], [e["value"] for e in msg.get("entities", []) if e["entity"] == "red_flag"]
+
+
+def test_rule_detection_overrides_the_intent(model):
+    assert triage(model, message("i cant feel the toilet paper when i wipe")) == (
+        "red_flag_emergency", ["saddle_anaesthesia"],
+    )
+
+
+def test_model_only_red_flag_is_a_suspected_flag(model):
+    assert triage(model, message("something odd", "red_flag_emergency", 0.9)) == (
+        "red_flag_suspected", ["unclassified_emergency"],
+    )
+
+
+def test_model_raises_the_level_of_a_flag_the_rules_name(model):
+    assert triage(model, message("i have a fever and my back aches", "red_flag_emergency", 0.9)) == (
+        "red_flag_emergency", ["fever_infection"],
+    )
+
+
+def test_uncertain_model_red_flag_is_demoted(model):
+    assert triage(model, message("something odd", "red_flag_urgent", 0.3)) == ("other", [])
+
+
+def test_negation_read_by_the_rules_vetoes_the_model(model):
+    assert triage(model, message("no bladder problems at all", "red_flag_emergency", 0.95)) == ("other", [])
+
+
+def test_a_red_flag_next_to_a_negation_still_refers(model):
+    name, flags = triage(model, message("no bladder problems but i cant feel my bum when i wipe", "deny", 0.9))
+    assert name == "red_flag_emergency"
+    assert "saddle_anaesthesia" in flags
+
+
+def test_other_language_gets_its_intent(model):
+    assert triage(model, message("me duele mucho la espalda y la pierna"))[0] == "non_english"
+
+
+def test_entities_carry_canonical_values(model):
+    msg = message("a stretch for my bum and the back of my thigh, left side")
+    msg.set("text_spacy_doc", model.model(msg.get("text").lower()))
+    DomainEntityExtractor(DomainEntityExtractor.get_default_config()).process([msg], model)
+    values = {(e["entity"], e["value"]) for e in msg.get("entities")}
+    assert {("body_area", "glutes"), ("body_area", "hamstrings"), ("side", "left")} <= values
+
+
+def test_typed_command_mark_is_passed_on():
+    msg = Message(data={"text": "affirm", "metadata": {"typed_command": True}})
+    TypedCommandMarker({}).process([msg])
+    assert msg.as_dict(only_output_properties=True).get("typed_command") is True
