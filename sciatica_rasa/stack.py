@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,26 @@ class Stack:
     endpoints: str = "endpoints.yml"
     credentials: str = "credentials.yml"
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @classmethod
+    def on_free_ports(cls, workdir: Path, **options) -> "Stack":
+        """A stack of its own (ports, tracker store, logs) under `workdir`, for tests."""
+        return cls(
+            ports=Ports(rasa=free_port(), actions=free_port(), web=free_port()),
+            tracker_db=workdir / "rasa.db",
+            log_dir=workdir / "log",
+            **options,
+        )
+
+    @contextmanager
+    def serving(self, timeout: float = 300.0):
+        """Start every process, wait until all answer, and stop them afterwards."""
+        self.start()
+        try:
+            self.wait_ready(timeout=timeout)
+            yield self
+        finally:
+            self.stop()
 
     @property
     def rasa_url(self) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import urllib.request
 from pathlib import Path
 from typing import Any, Iterator
@@ -16,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sciatica_rasa.stack import ROOT, Ports, Stack
+from sciatica_rasa.stack import ROOT, Stack
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -45,12 +44,6 @@ def _unavailable(reason: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{reason} (CI=true: the browser tests must run)", pytrace=False)
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def post_json(url: str, body: dict[str, Any], timeout: float = 60.0) -> Any:
@@ -85,18 +78,8 @@ def stack(browser, tmp_path_factory) -> Iterator[Stack]:
     # Depends on the browser so a missing Chromium is reported before a slow start.
     if not MODEL.is_file():
         pytest.fail(f"no trained model at {MODEL}: run `make model` first", pytrace=False)
-    workdir: Path = tmp_path_factory.mktemp("browser-stack")
-    stack = Stack(
-        ports=Ports(rasa=free_port(), actions=free_port(), web=free_port()),
-        tracker_db=workdir / "rasa.db",
-        log_dir=workdir / "log",
-    )
-    stack.start()
-    try:
-        stack.wait_ready(timeout=300)
+    with Stack.on_free_ports(tmp_path_factory.mktemp("browser-stack")).serving() as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 class ChatPage:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import urllib.request
 import uuid
 from typing import Any
@@ -10,12 +9,6 @@ from typing import Any
 from sciatica_rasa.stack import ROOT, Stack
 
 MODEL = ROOT / "models" / "sciatica.tar.gz"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def post_json(url: str, body: dict[str, Any], timeout: float = 30.0) -> tuple[int, Any]:

@@ -6,7 +6,6 @@ restart; the clients speak REST (urllib, aiohttp) and socket.io as users do.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import threading
 import time
@@ -21,7 +20,7 @@ import socketio
 import sqlalchemy as sa
 
 from sciatica_rasa.channels import DEFAULT_ACTION_TIMEOUT
-from sciatica_rasa.stack import ROOT, Ports, Stack
+from sciatica_rasa.stack import ROOT, Stack, free_port  # noqa: F401 (used by the tests)
 
 MODEL = ROOT / "models" / "sciatica.tar.gz"
 RASA = str(Path(ROOT / ".venv" / "bin" / "rasa"))
@@ -29,12 +28,6 @@ WEBHOOK = "/webhooks/rest/webhook"
 # Seconds Rasa waits for an action: the default, which 100 users at once on two
 # cores must not trip (5 s did, at the first burst of turns).
 TEST_ACTION_TIMEOUT = DEFAULT_ACTION_TIMEOUT
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -57,12 +50,7 @@ class Servers(Stack):
 
 
 def new_servers(workdir: Path, **kwargs: Any) -> Servers:
-    return Servers(
-        ports=Ports(rasa=free_port(), actions=free_port(), web=free_port()),
-        tracker_db=workdir / "rasa.db",
-        log_dir=workdir / "log",
-        **kwargs,
-    )
+    return Servers.on_free_ports(workdir, **kwargs)
 
 
 # -- REST ---------------------------------------------------------------------------------
