@@ -302,12 +302,22 @@ def _quiet_env() -> dict[str, str]:
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
+class PlainRasaStack(Stack):
+    """The baseline's servers as plain Rasa runs them: `rasa run actions` for its actions."""
+
+    def commands(self) -> dict[str, list[str]]:
+        commands = super().commands()
+        commands["actions"] = [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+                               "--port", str(self.ports.actions)]
+        return commands
+
+
 def baseline_stack(workdir: Path) -> Stack:
     # `rasa init` leaves the action endpoint commented out; point it at its own action server.
     endpoints = BASELINE_DIR / "bench-endpoints.yml"
     endpoints.write_text("action_endpoint:\n  url: http://localhost:${ACTIONS_PORT}/webhook\n")
     model = max((BASELINE_DIR / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    return Stack(
+    return PlainRasaStack(
         ports=Ports(rasa=free_port(), actions=free_port(), web=free_port()),
         tracker_db=workdir / "baseline.db", model=model, log_dir=workdir / "log-baseline",
         workdir=BASELINE_DIR, endpoints=endpoints.name, credentials="credentials.yml",

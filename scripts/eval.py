@@ -92,8 +92,11 @@ def cross_validation_worker(folds: int, out: Path) -> None:
     from rasa.model_testing import perform_nlu_cross_validation
     from rasa.shared.importers.importer import TrainingDataImporter
 
+    import numpy
+
     quiet_rasa()
     score_spanned_entities_only()
+    numpy.random.seed(DEFAULT_FOLDS)  # Rasa draws the folds from numpy's global generator: same folds each run
     config = TrainingDataImporter.load_from_dict(config_path=str(ROOT / "config.yml")).get_config()
     data = TrainingDataImporter.load_from_dict(training_data_paths=[str(NLU_DATA)]).get_nlu_data()
     asyncio.run(perform_nlu_cross_validation(config, data, str(out), {"folds": folds, "errors": True}))
