@@ -37,7 +37,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sciatica_rasa.stack import Ports, Stack  # noqa: E402
+from sciatica_rasa.stack import Ports, Stack, free_port  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 OUT_DIR = ROOT / "results" / "bench"
@@ -216,14 +216,6 @@ class BotResult:
         return statistics.median(self.long_turns_ms[first - 1:last])
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def read_training_seconds(path: Path) -> float | None:
     try:
         return float(json.loads(path.read_text())["seconds"])
@@ -319,16 +311,13 @@ def baseline_stack(workdir: Path) -> Stack:
     model = max((BASELINE_DIR / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     return PlainRasaStack(
         ports=Ports(rasa=free_port(), actions=free_port(), web=free_port()),
-        tracker_db=workdir / "baseline.db", model=model, log_dir=workdir / "log-baseline",
+        tracker_db=workdir / "baseline" / "rasa.db", model=model, log_dir=workdir / "baseline" / "log",
         workdir=BASELINE_DIR, endpoints=endpoints.name, credentials="credentials.yml",
     )
 
 
 def our_stack(workdir: Path) -> Stack:
-    return Stack(
-        ports=Ports(rasa=free_port(), actions=free_port(), web=free_port()),
-        tracker_db=workdir / "rasa.db", log_dir=workdir / "log-ours",
-    )
+    return Stack.on_free_ports(workdir / "ours")
 
 
 @dataclass
