@@ -10,6 +10,10 @@ retrieve checks that the database holds exactly those events, so a turn that
 failed before saving, another server writing to the same database or a new
 session all fall back to reading from the database.
 
+Trackers are `MemoTracker`s: each conversation's memo of dialogue states
+goes from one turn's tracker to the next, so a turn no longer replays the
+whole conversation for every policy (see trackers.py).
+
 With SQLite it also turns on write-ahead logging with `synchronous=NORMAL`: a
 commit no longer waits for the disk (it did twice a turn, holding up every
 conversation), and a crash of the server still loses nothing; only a power
@@ -26,6 +30,8 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import event
 
+from sciatica_rasa.trackers import ConversationMemo, MemoTracker
+
 
 class CachedSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that rebuilds recent trackers from memory instead of the database."""
@@ -37,13 +43,19 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self.cache_size = int(cache_size)
         # sender id -> the events of its latest session, as saved.
         self._sessions: OrderedDict[Text, List[Event]] = OrderedDict()
+        self._memos: OrderedDict[Text, ConversationMemo] = OrderedDict()
+
+    def init_tracker(self, sender_id: Text) -> DialogueStateTracker:
+        return self._with_memo(MemoTracker(sender_id, self.domain.slots, max_event_history=self.max_event_history))
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         cached = self._sessions.get(sender_id)
         if cached is not None and self._stored_count(sender_id) == len(cached):
             self._sessions.move_to_end(sender_id)
-            return DialogueStateTracker.from_events(sender_id, list(cached), self.domain.slots)
+            return self._with_memo(MemoTracker.from_events(sender_id, list(cached), self.domain.slots))
         tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            tracker = self._with_memo(MemoTracker.from_events(sender_id, list(tracker.events), self.domain.slots))
         self._remember(tracker)
         return tracker
 
@@ -62,6 +74,13 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def _stored_count(self, sender_id: Text) -> int:
         with self.session_scope() as session:
             return self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
+
+    def _with_memo(self, tracker: MemoTracker) -> MemoTracker:
+        memo = self._memos.pop(tracker.sender_id, None) or ConversationMemo()
+        self._memos[tracker.sender_id] = tracker.memo = memo
+        while len(self._memos) > max(self.cache_size, 1):
+            self._memos.popitem(last=False)
+        return tracker
 
     def _remember(self, tracker: Optional[DialogueStateTracker]) -> None:
         if tracker is None or self.cache_size <= 0:
