@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import itertools
 from collections import OrderedDict
-from typing import Any, List, Optional, Text
+from typing import Any, Iterator, List, Optional, Text
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import event
 
-from sciatica_rasa.trackers import ConversationMemo, MemoTracker
+from sciatica_rasa.trackers import ConversationMemo, MemoTracker, starts_with
 
 
 class CachedSQLTrackerStore(SQLTrackerStore):
@@ -70,6 +70,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             return
         new_events = list(itertools.islice(tracker.events, self._stored_count(tracker.sender_id), None))
         await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
+        # A tracker rebuilt from the cache holds the saved events, object for
+        # object, then this turn's: those are the new ones, no COUNT needed.
+        saved = self._sessions.get(tracker.sender_id)
+        if saved is not None and starts_with(tracker.events, saved):
+            return itertools.islice(tracker.events, len(saved), None)
+        return super()._additional_events(session, tracker)
 
     def _stored_count(self, sender_id: Text) -> int:
         with self.session_scope() as session:

@@ -80,7 +80,7 @@ class MemoTracker(DialogueStateTracker):
 
     def applied_events(self) -> List[Event]:
         checkpoint = self.memo.applied
-        if checkpoint is None or not _starts_with(self.events, checkpoint.seen):
+        if checkpoint is None or not starts_with(self.events, checkpoint.seen):
             checkpoint = self.memo.applied = _AppliedCheckpoint()
         new_events = list(itertools.islice(self.events, len(checkpoint.seen), None))
         new_loops = {e.name for e in new_events if isinstance(e, ActiveLoop) and e.name}
@@ -125,7 +125,7 @@ class MemoTracker(DialogueStateTracker):
         key = (omit_unset_slots, ignore_rule_only_turns, _data_key(rule_only_data))
         applied = self.applied_events()
         checkpoint = self.memo.states.get(key)
-        if checkpoint is None or checkpoint.domain is not domain or not _starts_with(applied, checkpoint.consumed):
+        if checkpoint is None or checkpoint.domain is not domain or not starts_with(applied, checkpoint.consumed):
             checkpoint = self.memo.states[key] = _StatesCheckpoint(domain=domain, prior=self.init_copy())
         for event in applied[len(checkpoint.consumed):]:
             if isinstance(event, ActionExecuted):
@@ -179,7 +179,7 @@ def _next_state(
     return domain._clean_state(state)
 
 
-def _starts_with(events: Sequence[Event] | Deque[Event], prefix: List[Event]) -> bool:
+def starts_with(events: Sequence[Event] | Deque[Event], prefix: List[Event]) -> bool:
     """Whether `events` begins with exactly the event objects of `prefix`."""
     return len(events) >= len(prefix) and all(map(operator.is_, events, prefix))
 

@@ -29,7 +29,7 @@ TRAINING_DATA = ["data/nlu", "data/rules.yml", "data/stories.yml"]
 # The in-process NLU components are part of the model (Rasa fingerprints their code).
 INPUTS = [
     "config.yml", "domain.yml", *TRAINING_DATA,
-    "sciatica_rasa/components.py", "sciatica_rasa/spacy_nlp.py",
+    "sciatica_rasa/components.py", "sciatica_rasa/spacy_nlp.py", "sciatica_rasa/policies.py",
 ]
 
 

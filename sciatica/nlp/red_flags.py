@@ -330,7 +330,7 @@ class RedFlagDetector:
 
     def add_flags(self, compiled: Mapping[str, Any]) -> None:
         """Replace the patterns with `compile_book` output."""
-        self.data = {"rules": list(compiled["rules"]), "cues": dict(compiled["cues"]), "scope": dict(compiled["scope"])}
+        self.data = _unpack(_pack(compiled))
         self._build()
 
     def initialize(
@@ -411,20 +411,63 @@ class RedFlagDetector:
     # -- serialisation, like spaCy's EntityRuler
 
     def to_bytes(self, *, exclude: Iterable[str] = tuple()) -> bytes:
-        return srsly.msgpack_dumps(self.data)
+        return srsly.msgpack_dumps(_pack(self.data))
 
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = tuple()) -> "RedFlagDetector":
-        self.add_flags(srsly.msgpack_loads(bytes_data))
+        self.data = _unpack(srsly.msgpack_loads(bytes_data))
+        self._build()
         return self
 
     def to_disk(self, path: str | Path, *, exclude: Iterable[str] = tuple()) -> None:
         path = ensure_path(path)
         path.mkdir(parents=True, exist_ok=True)
-        srsly.write_gzip_json(path / "patterns.json.gz", self.data)
+        srsly.write_gzip_json(path / "patterns.json.gz", _pack(self.data))
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = tuple()) -> "RedFlagDetector":
-        self.add_flags(srsly.read_gzip_json(ensure_path(path) / "patterns.json.gz"))
+        self.data = _unpack(srsly.read_gzip_json(ensure_path(path) / "patterns.json.gz"))
+        self._build()
         return self
+
+
+# The compiled phrases expand to some 8,000 patterns built from a few hundred
+# distinct token specs (the gap token alone recurs tens of thousands of times).
+# Stored and held as one table of specs plus index lists, they take a few MB
+# instead of well over 100 MB of repeated dicts in every server process.
+
+
+def _pack(data: Mapping[str, Any]) -> dict[str, Any]:
+    """`data` with every token spec replaced by its index in a table of distinct specs."""
+    index: dict[str, int] = {}
+    table: list[dict] = []
+
+    def indices(patterns: list[TokenPattern]) -> list[list[int]]:
+        packed = []
+        for pattern in patterns:
+            row = []
+            for token in pattern:
+                key = json.dumps(token, sort_keys=True)
+                if key not in index:
+                    index[key] = len(table)
+                    table.append(token)
+                row.append(index[key])
+            packed.append(row)
+        return packed
+
+    rules = [{**rule, "patterns": indices(rule["patterns"]), "exclude": indices(rule["exclude"])} for rule in data["rules"]]
+    cues = {kind: indices(patterns) for kind, patterns in data["cues"].items()}
+    return {"tokens": table, "rules": rules, "cues": cues, "scope": dict(data["scope"])}
+
+
+def _unpack(packed: Mapping[str, Any]) -> dict[str, Any]:
+    """The inverse of `_pack`; equal token specs come back as one shared dict."""
+    table = packed["tokens"]
+
+    def patterns(rows: list[list[int]]) -> list[TokenPattern]:
+        return [[table[i] for i in row] for row in rows]
+
+    rules = [{**rule, "patterns": patterns(rule["patterns"]), "exclude": patterns(rule["exclude"])} for rule in packed["rules"]]
+    cues = {kind: patterns(rows) for kind, rows in packed["cues"].items()}
+    return {"rules": rules, "cues": cues, "scope": dict(packed["scope"])}
 
 
 class _Context:

@@ -5,6 +5,7 @@ and referral level each must get. A red flag missed fails; so does an ordinary
 message sent to an emergency department.
 """
 import copy
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -236,6 +237,16 @@ def test_components_round_trip_through_bytes(nlp):
         other = nlp.create_pipe(name)
         other.from_bytes(component.to_bytes())
         assert other.to_bytes() == component.to_bytes()
+
+
+def test_saved_patterns_share_one_dict_per_distinct_token_spec(tmp_path, nlp):
+    detector = nlp.get_pipe(COMPONENT_NAME)
+    detector.to_disk(tmp_path / "detector")
+    loaded = nlp.create_pipe(COMPONENT_NAME).from_disk(tmp_path / "detector")
+    tokens = [token for rule in loaded.data["rules"] for pattern in rule["patterns"] for token in pattern]
+    distinct = {json.dumps(token, sort_keys=True) for token in tokens}
+    assert len({id(token) for token in tokens}) == len(distinct) < len(tokens) / 10
+    assert loaded.data["rules"] == detector.data["rules"] and loaded.data["cues"] == detector.data["cues"]
 
 
 def test_detector_without_lemmatizer_is_refused():
