@@ -4,11 +4,13 @@ Rasa's SQLTrackerStore reads and deserialises every event of the conversation
 on each retrieve; the server retrieves a tracker at least twice a turn (the
 guarded channel reads the last buttons, then the processor), so a turn got
 slower the longer the conversation. Deserialising events, not the query, is
-the cost. This store keeps the deserialised events of the conversations it
-saved last and rebuilds a fresh tracker from them; one COUNT query per
-retrieve checks that the database holds exactly those events, so a turn that
-failed before saving, another server writing to the same database or a new
-session all fall back to reading from the database.
+the cost. This store keeps the tracker it saved last for each recent
+conversation and hands it out again (replaying its events into a new tracker
+took milliseconds in a long conversation, twice a turn); one COUNT query per
+retrieve checks that the database holds exactly its events, so another server
+writing to the same database or a new session fall back to reading from the
+database, and a turn that failed before saving to a tracker rebuilt from the
+saved events.
 
 Trackers are `MemoTracker`s: each conversation's memo of dialogue states
 goes from one turn's tracker to the next, so a turn no longer replays the
@@ -44,6 +46,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         # sender id -> the events of its latest session, as saved.
         self._sessions: OrderedDict[Text, List[Event]] = OrderedDict()
         self._memos: OrderedDict[Text, ConversationMemo] = OrderedDict()
+        # sender id -> the tracker last saved, handed out again while it still
+        # holds exactly the saved events (rebuilding it replays every event).
+        self._trackers: OrderedDict[Text, MemoTracker] = OrderedDict()
 
     def init_tracker(self, sender_id: Text) -> DialogueStateTracker:
         return self._with_memo(MemoTracker(sender_id, self.domain.slots, max_event_history=self.max_event_history))
@@ -52,6 +57,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         cached = self._sessions.get(sender_id)
         if cached is not None and self._stored_count(sender_id) == len(cached):
             self._sessions.move_to_end(sender_id)
+            saved = self._trackers.get(sender_id)
+            if saved is not None and len(saved.events) == len(cached) and starts_with(saved.events, cached):
+                return saved
             return self._with_memo(MemoTracker.from_events(sender_id, list(cached), self.domain.slots))
         tracker = await super().retrieve(sender_id)
         if tracker is not None:
@@ -93,10 +101,17 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def _remember(self, tracker: Optional[DialogueStateTracker]) -> None:
         if tracker is None or self.cache_size <= 0:
             return
-        self._sessions[tracker.sender_id] = _latest_session(list(tracker.events))
+        events = self._sessions[tracker.sender_id] = _latest_session(list(tracker.events))
         self._sessions.move_to_end(tracker.sender_id)
+        if isinstance(tracker, MemoTracker) and len(events) == len(tracker.events):
+            self._trackers[tracker.sender_id] = tracker
+            self._trackers.move_to_end(tracker.sender_id)
+        else:
+            self._trackers.pop(tracker.sender_id, None)
         while len(self._sessions) > self.cache_size:
             self._sessions.popitem(last=False)
+        while len(self._trackers) > self.cache_size:
+            self._trackers.popitem(last=False)
 
 
 def _write_ahead_logging(engine: Any) -> None:

@@ -72,7 +72,21 @@ def test_a_saved_conversation_is_rebuilt_without_reading_its_events(store, monke
     assert len(run(store.retrieve("someone")).events) == 2 + 2 * 5  # from SessionStarted on
 
 
-def test_each_retrieve_is_a_fresh_tracker_and_unsaved_events_are_not_kept(store):
+def test_the_saved_tracker_is_handed_out_again_until_it_changes(store, plain):
+    run(new_conversation(store))
+    # The first tracker also holds the event before SessionStarted, which a
+    # retrieve leaves out: from the next turn on the saved one is the retrieved one.
+    saved = run(store.retrieve("someone"))
+    saved.update_with_events(turn("next turn", "ok"), DOMAIN)
+    run(store.save(saved))
+    assert run(store.retrieve("someone")) is saved
+    elsewhere = run(plain.retrieve("someone"))
+    elsewhere.update_with_events(turn("from the other server", "ok"), DOMAIN)
+    run(plain.save(elsewhere))
+    assert run(store.retrieve("someone")) is not saved
+
+
+def test_a_tracker_changed_but_not_saved_is_not_handed_out_again(store):
     run(new_conversation(store))
     first = run(store.retrieve("someone"))
     first.update(UserUttered("not saved"))
@@ -97,6 +111,16 @@ def test_a_new_session_is_read_as_the_database_reads_it(store, plain):
     ours = run(store.retrieve("someone"))
     assert dumped(ours) == dumped(run(plain.retrieve("someone")))
     assert [e.text for e in ours.events if isinstance(e, UserUttered)] == ["back again"]
+
+
+def test_each_turn_writes_only_its_new_events(store, db):
+    tracker = run(new_conversation(store))
+    again = run(store.retrieve("someone"))
+    again.update_with_events(turn("one more", "sure"), DOMAIN)
+    run(store.save(again))
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute("SELECT count(*) FROM events WHERE sender_id = 'someone'").fetchone()[0]
+    assert rows == len(tracker.events) + 5
 
 
 def test_unknown_conversation_is_none_and_the_cache_is_bounded(db):
