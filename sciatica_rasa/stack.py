@@ -53,6 +53,8 @@ class Stack:
     workdir: Path = ROOT
     endpoints: str = "endpoints.yml"
     credentials: str = "credentials.yml"
+    # Rasa worker processes; more than one share the SQLite lock store.
+    workers: int = field(default_factory=lambda: int(os.environ.get("RASA_WORKERS", 1)))
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @classmethod
@@ -83,6 +85,10 @@ class Stack:
     def web_url(self) -> str:
         return f"http://localhost:{self.ports.web}/"
 
+    @property
+    def lock_db(self) -> Path:
+        return self.tracker_db.with_name("locks.db")
+
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update(
@@ -90,6 +96,8 @@ class Stack:
             ACTIONS_PORT=str(self.ports.actions),
             WEB_PORT=str(self.ports.web),
             TRACKER_DB=str(self.tracker_db),
+            LOCK_DB=str(self.lock_db),
+            SANIC_WORKERS=str(self.workers),
             RASA_TELEMETRY_ENABLED="false",
             SQLALCHEMY_SILENCE_UBER_WARNING="1",
             TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
@@ -126,6 +134,11 @@ class Stack:
         self.tracker_db.parent.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         commands = self.commands()
+        if "rasa" in names:
+            # Locks of a server that was killed mid-turn would hold their
+            # conversations for a minute: no server runs now, so none is held.
+            for path in (self.lock_db, self.lock_db.with_name("locks.db-wal"), self.lock_db.with_name("locks.db-shm")):
+                path.unlink(missing_ok=True)
         for name in names:
             log = open(self.log_dir / f"{name}.log", "ab")
             self.processes[name] = subprocess.Popen(

@@ -171,8 +171,7 @@ def wait_first_answer(url: str, stack: Stack | None, started: float, timeout: fl
     raise TimeoutError(f"no answer from {url} after {timeout:.0f} s")
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, in MB (from /proc)."""
+def _children() -> dict[int, list[int]]:
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -180,17 +179,33 @@ def rss_mb(pid: int) -> float:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    total_kb, pending = 0, [pid]
+    return children
+
+
+def _own_rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB (from /proc)."""
+    children, total_kb, pending = _children(), 0, [pid]
     while pending:
         current = pending.pop()
         pending.extend(children.get(current, []))
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total_kb += int(line.split()[1])
-        except OSError:
-            pass
+        total_kb += _own_rss_kb(current)
     return total_kb / 1024
+
+
+def largest_child_rss_mb(pid: int) -> float | None:
+    """The largest direct child (a Rasa worker process when there are several), in MB."""
+    sizes = [_own_rss_kb(child) for child in _children().get(pid, [])]
+    return max(sizes) / 1024 if sizes else None
 
 
 # ------------------------------------------------------------------------ the two bots
@@ -316,8 +331,8 @@ def baseline_stack(workdir: Path) -> Stack:
     )
 
 
-def our_stack(workdir: Path) -> Stack:
-    return Stack.on_free_ports(workdir / "ours")
+def our_stack(workdir: Path, name: str = "ours", workers: int = 1) -> Stack:
+    return Stack.on_free_ports(workdir / name, workers=workers)
 
 
 @dataclass
@@ -372,6 +387,8 @@ def measure(bots: list[Bot], levels: dict[int, int]) -> dict[str, BotResult]:
         first_answer, rss = started[bot.name]
         if bot.stack is not None:
             rss.update(rasa=rss_mb(bot.stack.pid("rasa")), actions=rss_mb(bot.stack.pid("actions")))
+            if bot.stack.workers > 1:
+                rss["rasa_worker"] = largest_child_rss_mb(bot.stack.pid("rasa"))
         if bot.training_note:
             notes[bot.name].append(f"training time: {bot.training_note}")
         results[bot.name] = BotResult(bot.name, runs[bot.name], long_turns, first_answer, rss,
@@ -392,28 +409,41 @@ def fmt(value: float | None, unit: str = "", digits: int = 0) -> str:
     return "–" if value is None else f"{value:.{digits}f}{unit}"
 
 
-def table(ours: BotResult, base: BotResult) -> list[str]:
-    rows: list[tuple[str, float | None, float | None, int]] = []
-    for mine, theirs in zip(ours.levels, base.levels):
-        c = mine.concurrency
+def _measures(bot: BotResult) -> list[tuple[str, float | None, int]]:
+    rows: list[tuple[str, float | None, int]] = []
+    for level in bot.levels:
+        c = level.concurrency
         for q in (50, 95, 99):
-            rows.append((f"turn latency p{q}, {c} user{'s' * (c > 1)} (ms)", mine.percentile(q), theirs.percentile(q), 0))
-        rows.append((f"throughput, {c} user{'s' * (c > 1)} (turns/s)", mine.throughput, theirs.throughput, 1))
-    rows += [
-        ("saturated throughput (turns/s, best level)", ours.saturated.throughput, base.saturated.throughput, 1),
-        ("long conversation, median of turns 1–5 (ms)", ours.turn_window(1, 5), base.turn_window(1, 5), 0),
-        ("long conversation, median of turns 96–100 (ms)", ours.turn_window(96, 100), base.turn_window(96, 100), 0),
-        ("long conversation, turn 1 (ms)", ours.long_turns_ms[0], base.long_turns_ms[0], 0),
-        ("long conversation, turn 100 (ms)", ours.long_turns_ms[-1], base.long_turns_ms[-1], 0),
-        ("Rasa server RSS after start (MB)", ours.rss_mb.get("rasa_idle"), base.rss_mb.get("rasa_idle"), 0),
-        ("Rasa server RSS after the load (MB)", ours.rss_mb.get("rasa"), base.rss_mb.get("rasa"), 0),
-        ("action server RSS (MB)", ours.rss_mb.get("actions"), base.rss_mb.get("actions"), 0),
-        ("start to first answer (s)", ours.first_answer_s, base.first_answer_s, 1),
-        ("training, wall clock (s)", ours.training_s, base.training_s, 0),
-        ("training, CPU time (s)", ours.training_cpu_s, base.training_cpu_s, 0),
+            rows.append((f"turn latency p{q}, {c} user{'s' * (c > 1)} (ms)", level.percentile(q), 0))
+        rows.append((f"throughput, {c} user{'s' * (c > 1)} (turns/s)", level.throughput, 1))
+    return rows + [
+        ("saturated throughput (turns/s, best level)", bot.saturated.throughput, 1),
+        ("long conversation, median of turns 1–5 (ms)", bot.turn_window(1, 5), 0),
+        ("long conversation, median of turns 96–100 (ms)", bot.turn_window(96, 100), 0),
+        ("long conversation, turn 1 (ms)", bot.long_turns_ms[0], 0),
+        ("long conversation, turn 100 (ms)", bot.long_turns_ms[-1], 0),
+        ("Rasa server RSS after start (MB)", bot.rss_mb.get("rasa_idle"), 0),
+        ("Rasa server RSS after the load (MB)", bot.rss_mb.get("rasa"), 0),
+        ("largest Rasa worker process RSS (MB)", bot.rss_mb.get("rasa_worker"), 0),
+        ("action server RSS (MB)", bot.rss_mb.get("actions"), 0),
+        ("start to first answer (s)", bot.first_answer_s, 1),
+        ("training, wall clock (s)", bot.training_s, 0),
+        ("training, CPU time (s)", bot.training_cpu_s, 0),
     ]
-    lines = ["| measure | ours | baseline | ours / baseline |", "| --- | ---: | ---: | ---: |"]
-    lines += [f"| {label} | {fmt(a, digits=d)} | {fmt(b, digits=d)} | {ratio(a, b)} |" for label, a, b, d in rows]
+
+
+def table(ours: list[BotResult], base: BotResult) -> list[str]:
+    """One column per configuration of ours, the baseline, then each of ours against it."""
+    columns = [_measures(bot) for bot in ours]
+    names = [bot.name for bot in ours]
+    lines = ["| measure | " + " | ".join(names) + " | baseline | " + " | ".join(f"{n} / baseline" for n in names) + " |",
+             "| --- |" + " ---: |" * (2 * len(ours) + 1)]
+    for index, (label, theirs, digits) in enumerate(_measures(base)):
+        mine = [column[index][1] for column in columns]
+        if theirs is None and not any(mine):
+            continue
+        values = [fmt(value, digits=digits) for value in mine] + [fmt(theirs, digits=digits)]
+        lines.append(f"| {label} | " + " | ".join(values) + " | " + " | ".join(ratio(v, theirs) for v in mine) + " |")
     return lines
 
 
@@ -427,32 +457,37 @@ def targets(ours: BotResult, base: BotResult) -> list[tuple[str, bool | None]]:
         (f"turn 96–100 ≤ 1.5× turn 1–5 latency: {growth:.2f}×", growth <= 1.5),
     ]
     if "rasa" in ours.rss_mb:
-        checks.append((f"Rasa server RSS under 1.5 GB: {ours.rss_mb['rasa']:.0f} MB", ours.rss_mb["rasa"] < 1536))
+        checks.append((f"Rasa server RSS under 1.5 GB, all its processes: {ours.rss_mb['rasa']:.0f} MB",
+                       ours.rss_mb["rasa"] < 1536))
+    if ours.rss_mb.get("rasa_worker"):
+        checks.append((f"each Rasa worker process under 1.5 GB: {ours.rss_mb['rasa_worker']:.0f} MB",
+                       ours.rss_mb["rasa_worker"] < 1536))
     return checks
 
 
-def write_report(ours: BotResult, base: BotResult, out: Path, started: datetime, seconds: float,
+def write_report(ours: list[BotResult], base: BotResult, out: Path, started: datetime, seconds: float,
                  levels: dict[int, int]) -> Path:
     lines = [
         "# Benchmark: the sciatica bot against a plain `rasa init` bot",
         "",
-        f"Run {started:%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, {seconds:.0f} s. Both bots ran on this "
+        f"Run {started:%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, {seconds:.0f} s. The bots ran on this "
         "machine, each with its own action server, started one after the other (start-up timed alone), "
         "then driven in turn, level by level, through the REST channel on loopback by simulated users "
         "who send their next message as soon as the answer arrives. Levels: "
         + ", ".join(f"{c} user{'s' * (c > 1)} ≤ {t} turns" for c, t in levels.items())
         + f" (each ≤ {MAX_SECONDS:.0f} s). Ours keeps conversations in SQLite; the baseline in memory "
-        "(`rasa init` defaults).",
+        "(`rasa init` defaults). `ours` is one Rasa process (what `make run` starts); "
+        "`ours ×N workers` is RASA_WORKERS=N: N Rasa worker processes sharing the SQLite lock store.",
         "",
         *table(ours, base),
         "",
         "## Targets",
         "",
-        *[f"- {'met' if ok else 'NOT met'}: {text}" for text, ok in targets(ours, base)],
+        *[f"- {bot.name}: {'met' if ok else 'NOT met'}: {text}" for bot in ours for text, ok in targets(bot, base)],
         "",
         "![latency against concurrency](latency.png)",
     ]
-    notes = [f"- {bot.name}: {note}" for bot in (ours, base) for note in bot.notes]
+    notes = [f"- {bot.name}: {note}" for bot in (*ours, base) for note in bot.notes]
     if notes:
         lines += ["", "## Notes", "", *notes]
     path = out / "bench.md"
@@ -460,14 +495,15 @@ def write_report(ours: BotResult, base: BotResult, out: Path, started: datetime,
     return path
 
 
-def write_plot(ours: BotResult, base: BotResult, out: Path) -> Path:
+def write_plot(ours: list[BotResult], base: BotResult, out: Path) -> Path:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     figure, (latency, throughput) = plt.subplots(1, 2, figsize=(11, 4.2))
-    for bot, colour in ((ours, "tab:blue"), (base, "tab:grey")):
+    colours = ("tab:blue", "tab:green", "tab:purple")
+    for bot, colour in (*zip(ours, colours), (base, "tab:grey")):
         users = [level.concurrency for level in bot.levels]
         for q, style in ((50, "-"), (95, "--"), (99, ":")):
             latency.plot(users, [level.percentile(q) for level in bot.levels], style, color=colour,
@@ -479,7 +515,7 @@ def write_plot(ours: BotResult, base: BotResult, out: Path) -> Path:
     throughput.set(xscale="log", xlabel="concurrent conversations", ylabel="turns per second",
                    title="Throughput", ylim=(0, None))
     for axis in (latency, throughput):
-        axis.set_xticks([level.concurrency for level in ours.levels])
+        axis.set_xticks([level.concurrency for level in base.levels])
         axis.get_xaxis().set_major_formatter(matplotlib.ticker.ScalarFormatter())
         axis.grid(True, which="both", alpha=0.3)
         axis.legend(fontsize=8)
@@ -506,6 +542,8 @@ def main() -> int:
                         help="measure this running baseline instead of starting one")
     parser.add_argument("--scale", type=float, default=float(os.environ.get("BENCH_SCALE", 1.0)),
                         help="multiply the turns of every level (0.2 for a quick look)")
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_WORKERS", 2)),
+                        help="also measure ours with this many Rasa worker processes (1: only the default)")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     parser.add_argument("--measure-training", action="store_true",
                         help="first train both bots from scratch (cold cache) and time it: about 6 minutes")
@@ -527,10 +565,11 @@ def main() -> int:
     base_training = training_record("baseline", BASELINE_TRAINING)
     ours_stack = None if args.ours_url else our_stack(workdir)
     base_stack = None if args.baseline_url else baseline_stack(workdir)
-    bots = [
-        Bot("ours", ours_stack, args.ours_url or ours_stack.rasa_url, *ours_training),
-        Bot("baseline", base_stack, args.baseline_url or base_stack.rasa_url, *base_training),
-    ]
+    bots = [Bot("ours", ours_stack, args.ours_url or ours_stack.rasa_url, *ours_training)]
+    if args.workers > 1 and not args.ours_url:
+        workers_stack = our_stack(workdir, name=f"ours-{args.workers}-workers", workers=args.workers)
+        bots.append(Bot(f"ours ×{args.workers} workers", workers_stack, workers_stack.rasa_url, *ours_training))
+    bots.append(Bot("baseline", base_stack, args.baseline_url or base_stack.rasa_url, *base_training))
     try:
         results = measure(bots, levels)
     finally:
@@ -538,15 +577,16 @@ def main() -> int:
             if bot.stack is not None:
                 bot.stack.stop()
 
-    ours, base = results["ours"], results["baseline"]
+    ours, base = [results[bot.name] for bot in bots[:-1]], results["baseline"]
     (args.out / "bench.json").write_text(json.dumps(
-        {"date": started_at.isoformat(timespec="seconds"), "ours": to_json(ours), "baseline": to_json(base)},
+        {"date": started_at.isoformat(timespec="seconds"), **{bot.name: to_json(bot) for bot in (*ours, base)}},
         indent=1) + "\n")
     report = write_report(ours, base, args.out, started_at, time.monotonic() - clock, levels)
     plot = write_plot(ours, base, args.out)
     print("\n".join(table(ours, base)))
-    for text, ok in targets(ours, base):
-        print(f"bench: {'met' if ok else 'NOT met'}: {text}")
+    for bot in ours:
+        for text, ok in targets(bot, base):
+            print(f"bench: {bot.name}: {'met' if ok else 'NOT met'}: {text}")
     print(f"bench: report {os.path.relpath(report, ROOT)}, plot {os.path.relpath(plot, ROOT)}, "
           f"data {os.path.relpath(args.out / 'bench.json', ROOT)}")
     return 0

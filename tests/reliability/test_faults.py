@@ -167,7 +167,7 @@ def rasa_server(model: Path, workdir: Path = ROOT) -> list[str]:
 def test_the_rasa_server_stops_when_the_model_is_missing(tmp_path):
     code, output = run_to_exit(
         rasa_server(tmp_path / "missing.tar.gz"), cwd=tmp_path,
-        env=server_env(TRACKER_DB=str(tmp_path / "rasa.db")), timeout=180,
+        env=server_env(TRACKER_DB=str(tmp_path / "rasa.db"), LOCK_DB=str(tmp_path / "locks.db")), timeout=180,
     )
     assert "No model found" in output, output[-2000:]
 
@@ -175,7 +175,7 @@ def test_the_rasa_server_stops_when_the_model_is_missing(tmp_path):
 def test_the_rasa_server_refuses_to_serve_without_its_spacy_pipeline(tmp_path):
     # Run from a folder without build/spacy: the model names the pipeline by a relative path.
     code, output = run_to_exit(
-        rasa_server(MODEL), cwd=tmp_path, env=server_env(TRACKER_DB=str(tmp_path / "rasa.db")), timeout=180,
+        rasa_server(MODEL), cwd=tmp_path, env=server_env(TRACKER_DB=str(tmp_path / "rasa.db"), LOCK_DB=str(tmp_path / "locks.db")), timeout=180,
     )
     assert code == NO_MODEL_EXIT_CODE, output[-2000:]
     assert "spaCy pipeline is missing" in output
