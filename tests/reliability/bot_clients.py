@@ -5,6 +5,7 @@ restart; the clients speak REST (urllib, aiohttp) and socket.io as users do.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import threading
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+import aiohttp
 import socketio
 import sqlalchemy as sa
 
@@ -289,3 +291,42 @@ def lost_or_crossed_turns(kept: dict[str, list[str]], plan: dict[str, str], turn
         for sender, exercise_id in plan.items()
         if kept.get(sender) != [turn.text for turn in exercise_conversation(exercise_id, turns)]
     ] + [f"{sender}: not sent by this test" for sender in kept if sender not in plan]
+
+
+# -- one conversation, several messages at once ----------------------------------------------
+
+
+async def at_once(urls: list[str], sender: str, texts: list[str]) -> list[list[dict]]:
+    """Send `texts` of one conversation at the same moment, each to its URL, on its own connection."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
+        async def send(url: str, text: str) -> list[dict]:
+            async with session.post(url + WEBHOOK, json={"sender": sender, "message": text}) as response:
+                assert response.status == 200
+                return await response.json()
+
+        return await asyncio.gather(*(send(url, text) for url, text in zip(urls, texts)))
+
+
+def event_types(db_url: str, sender: str) -> list[tuple[str, str | None]]:
+    """(type, action name) of a conversation's stored events, in order."""
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(
+                sa.text("SELECT type_name, action_name FROM events WHERE sender_id = :sender ORDER BY id"),
+                {"sender": sender},
+            )]
+    finally:
+        engine.dispose()
+
+
+def assert_both_turns_kept_whole(db_url: str, sender: str, texts: list[str], answers: list[list[dict]]) -> None:
+    """Each message got its own answer, and the lock kept the two turns apart in the store."""
+    assert all(answer and {r["recipient_id"] for r in answer} == {sender} for answer in answers)
+    events = event_types(db_url, sender)
+    users = [index for index, (kind, _) in enumerate(events) if kind == "user"]
+    assert len(users) == len(texts) == 2, events
+    # The first turn ended listening before the second began.
+    before_second = [name for kind, name in events[users[0]:users[1]] if kind == "action"]
+    assert before_second and before_second[-1] == "action_listen", events
+    assert sorted(user_texts_by_sender(db_url, [sender])[sender]) == sorted(texts)

@@ -20,12 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import aiohttp
 import pytest
-import sqlalchemy as sa
 
 from bot_clients import (
-    MODEL, WEBHOOK, Servers, assign_exercises, free_port, lost_or_crossed_turns, many_conversations,
+    MODEL, Servers, assert_both_turns_kept_whole, at_once, assign_exercises, free_port, lost_or_crossed_turns, many_conversations,
     new_sender, new_servers, user_texts_by_sender,
 )
 from sciatica_rasa.stack import ROOT
@@ -186,43 +184,14 @@ def test_conversations_alternating_between_replicas_lose_nothing(replicas, store
     assert redis_server.commands_processed() - redis_before >= CONVERSATIONS * TURNS
 
 
-async def _at_once(urls: list[str], sender: str, texts: list[str]) -> list[list[dict]]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
-        async def send(url: str, text: str) -> list[dict]:
-            async with session.post(url + WEBHOOK, json={"sender": sender, "message": text}) as response:
-                assert response.status == 200
-                return await response.json()
-
-        return await asyncio.gather(*(send(url, text) for url, text in zip(urls, texts)))
-
-
-def event_types(db_url: str, sender: str) -> list[tuple[str, str | None]]:
-    engine = sa.create_engine(db_url)
-    try:
-        with engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(
-                sa.text("SELECT type_name, action_name FROM events WHERE sender_id = :sender ORDER BY id"),
-                {"sender": sender},
-            )]
-    finally:
-        engine.dispose()
-
-
 def test_two_messages_of_one_conversation_at_once_on_two_replicas_are_both_kept_whole(replicas, stores):
     postgres, _ = stores
     urls = [servers.rasa_url for servers in replicas]
     texts = ["how do I do a clamshell", "how do I do a plank"]
     for _ in range(5):
         sender = new_sender("pair")
-        answers = asyncio.run(_at_once(urls, sender, texts))
-        assert all(answer and {r["recipient_id"] for r in answer} == {sender} for answer in answers)
-        events = event_types(postgres.url, sender)
-        users = [index for index, (kind, _) in enumerate(events) if kind == "user"]
-        assert len(users) == 2, events
-        # The lock kept the turns apart: the first ended listening before the second began.
-        before_second = [name for kind, name in events[users[0]:users[1]] if kind == "action"]
-        assert before_second and before_second[-1] == "action_listen", events
-        assert sorted(user_texts_by_sender(postgres.url, [sender])[sender]) == sorted(texts)
+        answers = asyncio.run(at_once(urls, sender, texts))
+        assert_both_turns_kept_whole(postgres.url, sender, texts, answers)
 
 
 def test_tickets_issued_from_many_connections_at_once_are_unique(stores):
