@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any, Iterator, List, Optional, Text
 
 from rasa.core.tracker_store import SQLTrackerStore
@@ -35,6 +36,12 @@ from sqlalchemy import event
 from sciatica_rasa.trackers import ConversationMemo, MemoTracker, starts_with
 
 
+@dataclass
+class _Saved:
+    events: List[Event]
+    tracker: Optional[MemoTracker]
+
+
 class CachedSQLTrackerStore(SQLTrackerStore):
     """SQLTrackerStore that rebuilds recent trackers from memory instead of the database."""
 
@@ -43,24 +50,24 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if self.engine.dialect.name == "sqlite":
             _write_ahead_logging(self.engine)
         self.cache_size = int(cache_size)
-        # sender id -> the events of its latest session, as saved.
-        self._sessions: OrderedDict[Text, List[Event]] = OrderedDict()
+        # sender id -> the events of its latest session and the tracker, as saved.
+        self._saved: OrderedDict[Text, _Saved] = OrderedDict()
         self._memos: OrderedDict[Text, ConversationMemo] = OrderedDict()
-        # sender id -> the tracker last saved, handed out again while it still
-        # holds exactly the saved events (rebuilding it replays every event).
-        self._trackers: OrderedDict[Text, MemoTracker] = OrderedDict()
 
     def init_tracker(self, sender_id: Text) -> DialogueStateTracker:
         return self._with_memo(MemoTracker(sender_id, self.domain.slots, max_event_history=self.max_event_history))
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        cached = self._sessions.get(sender_id)
-        if cached is not None and self._stored_count(sender_id) == len(cached):
-            self._sessions.move_to_end(sender_id)
-            saved = self._trackers.get(sender_id)
-            if saved is not None and len(saved.events) == len(cached) and starts_with(saved.events, cached):
-                return saved
-            return self._with_memo(MemoTracker.from_events(sender_id, list(cached), self.domain.slots))
+        saved = self._saved.get(sender_id)
+        if saved is not None and self._stored_count(sender_id) == len(saved.events):
+            self._saved.move_to_end(sender_id)
+            # Handed out again while it holds exactly the saved events (a turn
+            # that failed before saving changed it): rebuilding replays every event.
+            tracker = saved.tracker
+            unchanged = tracker is not None and len(tracker.events) == len(saved.events)
+            if unchanged and starts_with(tracker.events, saved.events):
+                return tracker
+            return self._with_memo(MemoTracker.from_events(sender_id, list(saved.events), self.domain.slots))
         tracker = await super().retrieve(sender_id)
         if tracker is not None:
             tracker = self._with_memo(MemoTracker.from_events(sender_id, list(tracker.events), self.domain.slots))
@@ -82,9 +89,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
         # A tracker rebuilt from the cache holds the saved events, object for
         # object, then this turn's: those are the new ones, no COUNT needed.
-        saved = self._sessions.get(tracker.sender_id)
-        if saved is not None and starts_with(tracker.events, saved):
-            return itertools.islice(tracker.events, len(saved), None)
+        saved = self._saved.get(tracker.sender_id)
+        if saved is not None and starts_with(tracker.events, saved.events):
+            return itertools.islice(tracker.events, len(saved.events), None)
         return super()._additional_events(session, tracker)
 
     def _stored_count(self, sender_id: Text) -> int:
@@ -101,17 +108,13 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def _remember(self, tracker: Optional[DialogueStateTracker]) -> None:
         if tracker is None or self.cache_size <= 0:
             return
-        events = self._sessions[tracker.sender_id] = _latest_session(list(tracker.events))
-        self._sessions.move_to_end(tracker.sender_id)
-        if isinstance(tracker, MemoTracker) and len(events) == len(tracker.events):
-            self._trackers[tracker.sender_id] = tracker
-            self._trackers.move_to_end(tracker.sender_id)
-        else:
-            self._trackers.pop(tracker.sender_id, None)
-        while len(self._sessions) > self.cache_size:
-            self._sessions.popitem(last=False)
-        while len(self._trackers) > self.cache_size:
-            self._trackers.popitem(last=False)
+        events = _latest_session(list(tracker.events))
+        # A tracker holding older sessions too is not what a retrieve gives.
+        reusable = isinstance(tracker, MemoTracker) and len(events) == len(tracker.events)
+        self._saved[tracker.sender_id] = _Saved(events, tracker if reusable else None)
+        self._saved.move_to_end(tracker.sender_id)
+        while len(self._saved) > self.cache_size:
+            self._saved.popitem(last=False)
 
 
 def _write_ahead_logging(engine: Any) -> None:

@@ -128,7 +128,7 @@ def test_unknown_conversation_is_none_and_the_cache_is_bounded(db):
     assert run(store.retrieve("nobody")) is None
     for sender in ("a", "b", "c"):
         run(new_conversation(store, sender, turns=1))
-    assert list(store._sessions) == ["b", "c"]
+    assert list(store._saved) == ["b", "c"]
     assert len(run(store.retrieve("a")).events) == 2 + 5
 
 
