@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from sciatica import DATA_DIR
 from sciatica.datafiles import DataFileError, load_yaml, require_fields, require_mapping, require_unique_ids
@@ -17,7 +18,8 @@ from sciatica.triage import RedFlagBook, load_red_flags
 
 DEFAULT_SCREENING_PATH = DATA_DIR / "triage" / "screening.yml"
 ANSWER_HINT = "reply yes, no, or not sure"
-QUESTION_FIELDS = ("slot", "question", "flags", "cauda_equina")
+QUESTION_FIELDS = ("slot", "question", "flags", "cauda_equina", "ask", "after_hint")
+ASK = ("always", "on_hint")
 
 # Answer phrases, as lowercase words without apostrophes. Longer phrases win.
 AMOUNT_PHRASES = (
@@ -55,6 +57,14 @@ class ScreeningQuestion:
     question: str
     flags: tuple[str, ...]
     cauda_equina: bool
+    # "always": part of every screening; "on_hint": asked only when the topic came up.
+    ask: str = "always"
+    # The question right after the person mentioned its topic ("You mentioned ...").
+    after_hint: str = ""
+
+    @property
+    def always(self) -> bool:
+        return self.ask == "always"
 
 
 def load_screening(
@@ -74,8 +84,23 @@ def load_screening(
         require_fields(path, slot, entry, QUESTION_FIELDS[:3])
         questions.append(_question(path, slot, entry, book))
     require_unique_ids(path, entries, key="slot")
-    _check_order(path, questions)
+    _check_order(path, [question for question in questions if question.always])
+    _check_every_serious_flag_asked(path, questions, book)
     return tuple(questions)
+
+
+def _check_every_serious_flag_asked(path: Path, questions: list[ScreeningQuestion], book: RedFlagBook) -> None:
+    """A hint about any emergency or urgent flag must have a question to ask."""
+    asked = {flag for question in questions for flag in question.flags}
+    missing = [flag.id for flag in book.flags.values() if flag.level != "gp" and flag.id not in asked]
+    if missing:
+        raise DataFileError(path, f"no question asks about the {book.flags[missing[0]].level} flag '{missing[0]}'", "questions")
+
+
+def questions_for(flags: Iterable[str], questions: Iterable[ScreeningQuestion]) -> list[ScreeningQuestion]:
+    """The questions whose "yes" covers any of these flags, in the file's order."""
+    wanted = set(flags)
+    return [question for question in questions if wanted & set(question.flags)]
 
 
 def _question(path: Path, slot: str, entry: dict, book: RedFlagBook) -> ScreeningQuestion:
@@ -86,19 +111,26 @@ def _question(path: Path, slot: str, entry: dict, book: RedFlagBook) -> Screenin
         raise DataFileError(path, "slot must be snake_case and start with 'screen_'", slot)
     if not isinstance(entry.get("cauda_equina"), bool):
         raise DataFileError(path, "cauda_equina must be true or false", slot)
+    ask = entry.get("ask", "always")
+    if ask not in ASK:
+        raise DataFileError(path, f"ask must be one of {', '.join(ASK)}, got {ask!r}", slot)
     question = " ".join(str(entry["question"]).split())
-    if ANSWER_HINT not in question.lower():
-        raise DataFileError(path, f"the question must say how to answer ('{ANSWER_HINT}')", slot)
+    after_hint = " ".join(str(entry.get("after_hint") or entry["question"]).split())
+    for text in (question, after_hint):
+        if ANSWER_HINT not in text.lower():
+            raise DataFileError(path, f"the question must say how to answer ('{ANSWER_HINT}')", slot)
     flags = entry["flags"]
     if not isinstance(flags, list) or not all(isinstance(flag, str) for flag in flags):
         raise DataFileError(path, "flags must be a list of red-flag ids", slot)
     for flag in flags:
         if flag not in book.flags:
             raise DataFileError(path, f"unknown red-flag id '{flag}'", slot)
-    return ScreeningQuestion(slot=slot, question=question, flags=tuple(flags), cauda_equina=entry["cauda_equina"])
+    return ScreeningQuestion(slot=slot, question=question, flags=tuple(flags), cauda_equina=entry["cauda_equina"],
+                             ask=ask, after_hint=after_hint)
 
 
 def _check_order(path: Path, questions: list[ScreeningQuestion]) -> None:
+    """Of the questions every screening asks, the cauda equina ones come first."""
     seen_other = False
     for question in questions:
         if question.cauda_equina and seen_other:

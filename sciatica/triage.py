@@ -25,26 +25,51 @@ LEVELS = ("emergency", "urgent", "gp")
 SPANS_KEY = "red_flags"
 MARKERS_SPANS_KEY = "red_flag_markers"
 NEGATED_SPANS_KEY = "red_flags_negated"
+HINTS_SPANS_KEY = "red_flag_hints"
 
-FLAG_FIELDS = ("id", "condition", "level", "source", "patterns")
-MARKER_FIELDS = ("id", "description", "patterns")
-SCOPE_LISTS = ("gap_stops", "clause_breaks", "joiners", "clause_starters", "negation_pass")
-SCOPE_NUMBERS = ("window", "negation_window", "post_negation_window")
-NEGATION_KINDS = ("before", "after", "pseudo", "cancel")
-HISTORY_KINDS = ("cues", "distant", "pseudo")
-HISTORY_SETTINGS = ("apply", "ignore", "distant")
+FLAG_FIELDS = ("id", "condition", "level", "source", "found_when")
+MARKER_FIELDS = ("id", "description", "found_when")
+LIST_SECTIONS = {"areas": "area", "functions": "function", "changes": "change", "terms": "term"}
+SETTINGS_FIELDS = ("window", "sentence_ends", "list_joiners", "list_fillers", "scope_passes")
+WITHIN = ("clause", "message")
+
+# Context records, as medspaCy's ConText rules: a closed set of keys and values.
+CONTEXT_KEYS = ("cue", "category", "direction", "max_scope", "allowed_flags", "excluded_flags")
+CATEGORIES = ("negated", "historical", "hypothetical", "family", "pseudo", "terminate")
+SCOPED_CATEGORIES = ("negated", "historical", "hypothetical", "family")
+DIRECTIONS = ("forward", "backward", "both")
+# A finding under these is not the user's symptom now: it is not referred.
+SET_ASIDE_CATEGORIES = ("negated", "historical", "family")
+
+
+@dataclass(frozen=True)
+class Line:
+    """Word lists that must all be found together; `unless` look-alikes of this line only."""
+
+    lists: tuple[str, ...]
+    unless: tuple[str, ...] = ()
+    within: str | None = None  # None: as the flag says
 
 
 @dataclass(frozen=True)
 class RedFlag:
+    """A red flag: which word lists, found together in one clause, make it."""
+
     id: str
     condition: str
     level: str
     source: str
-    patterns: tuple = ()
-    exclude: tuple = ()
+    found_when: tuple[Line, ...] = ()
+    hint_when: tuple[Line, ...] = ()
+    unless: tuple[str, ...] = ()
+    # Found in one clause, or anywhere in the message (tummy pain ... and I feel faint).
+    within: str = "clause"
+    # Words that also make one of these flags are that flag only.
     yields_to: tuple[str, ...] = ()
-    history: str = "apply"
+    # Anywhere in the message, these make a finding a question instead of a referral;
+    # `ask_when_about`: when they are the finding's own words.
+    ask_when: tuple[str, ...] = ()
+    ask_when_about: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
 
 
@@ -55,9 +80,30 @@ class Marker:
     id: str
     description: str
     source: str = ""
-    patterns: tuple = ()
-    exclude: tuple = ()
-    history: str = "apply"
+    found_when: tuple[Line, ...] = ()
+    unless: tuple[str, ...] = ()
+    hint_when: tuple[Line, ...] = ()  # markers are never asked about
+    within: str = "clause"
+    yields_to: tuple[str, ...] = ()
+    ask_when: tuple[str, ...] = ()
+    ask_when_about: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ContextRule:
+    """One modifier: a cue, what it means, which way and how far it reaches, what it may touch."""
+
+    cues: tuple[str, ...]
+    category: str
+    direction: str | None = None
+    max_scope: int | None = None
+    allowed_flags: frozenset[str] | None = None
+    excluded_flags: frozenset[str] | None = None
+
+    def touches(self, flag_id: str) -> bool:
+        if self.allowed_flags is not None:
+            return flag_id in self.allowed_flags
+        return self.excluded_flags is None or flag_id not in self.excluded_flags
 
 
 @dataclass(frozen=True)
@@ -82,10 +128,11 @@ class RedFlagBook:
     flags: Mapping[str, RedFlag]
     markers: Mapping[str, Marker] = field(default_factory=dict)
     escalations: tuple[Escalation, ...] = ()
-    vocab: Mapping[str, tuple] = field(default_factory=dict)
-    scope: Mapping[str, Any] = field(default_factory=dict)
-    negation_cues: Mapping[str, tuple] = field(default_factory=dict)
-    history_cues: Mapping[str, tuple] = field(default_factory=dict)
+    # Word lists by name, and the kind of each: area, change or term.
+    words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    kinds: Mapping[str, str] = field(default_factory=dict)
+    context: tuple[ContextRule, ...] = ()
+    settings: Mapping[str, Any] = field(default_factory=dict)
     path: Path | None = None
 
     @property
@@ -108,7 +155,9 @@ class Assessment:
     """What to do about one message (or several turns, see `assess_ids`).
 
     `evidence` is what the detector found, markers included, before escalations:
-    keep it across turns and pass the union to `assess_ids`.
+    keep it across turns and pass the union to `assess_ids`. `hints` are flags whose
+    topic the message touched without a complete, affirmed finding: the bot asks
+    about them. `mentions` holds the words of each hint as the person wrote them.
     """
 
     flags: tuple[str, ...]
@@ -116,6 +165,8 @@ class Assessment:
     negated: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     escalations: tuple[str, ...] = ()
+    hints: tuple[str, ...] = ()
+    mentions: Mapping[str, str] = field(default_factory=dict)
 
 
 def highest_level(levels: Iterable[str | None]) -> str | None:
@@ -128,12 +179,15 @@ def assess(doc: Doc, book: RedFlagBook) -> Assessment:
     found = {span.label_ for key in (SPANS_KEY, MARKERS_SPANS_KEY) for span in doc.spans.get(key, [])}
     negated = {span.label_ for span in doc.spans.get(NEGATED_SPANS_KEY, [])} - found
     assessment = assess_ids(found, book)
-    return Assessment(
-        flags=assessment.flags,
-        level=assessment.level,
+    mentions: dict[str, str] = {}
+    for span in doc.spans.get(HINTS_SPANS_KEY, []):
+        if span.label_ not in assessment.flags:
+            mentions.setdefault(span.label_, span.text)
+    return replace(
+        assessment,
         negated=tuple(sorted(negated)),
-        evidence=assessment.evidence,
-        escalations=assessment.escalations,
+        hints=tuple(sorted(mentions, key=lambda flag: (LEVELS.index(book.flags[flag].level), flag))),
+        mentions=mentions,
     )
 
 
@@ -170,21 +224,24 @@ def assess_ids(ids: Iterable[str], book: RedFlagBook) -> Assessment:
 
 
 def load_red_flags(path: Path | str = DEFAULT_RED_FLAGS_PATH, *, check_patterns: bool = True) -> RedFlagBook:
-    """Load and check the red-flag book; every pattern is tried on spaCy's Matcher."""
+    """Load and check the red-flag book; every word-list entry and cue is compiled."""
     path = Path(path)
     data = require_mapping(path, load_yaml(path))
-    vocab = _load_vocab(path, data.get("vocab") or {})
+    _check_known_keys(path, "top level", data, ("settings", *LIST_SECTIONS, "context", "flags", "markers", "escalations"))
+    words, kinds = _load_word_lists(path, data)
     book = RedFlagBook(
-        flags=_load_entries(path, data, "flags", FLAG_FIELDS, _load_flag),
-        markers=_load_entries(path, data, "markers", MARKER_FIELDS, _load_marker, required=False),
-        escalations=(),
-        vocab=vocab,
-        scope=_load_scope(path, data.get("scope")),
-        negation_cues=_load_cue_lists(path, data.get("negation_cues"), "negation_cues", NEGATION_KINDS),
-        history_cues=_load_cue_lists(path, data.get("history_cues"), "history_cues", HISTORY_KINDS),
+        flags=_load_entries(path, data, "flags", FLAG_FIELDS, _load_flag, kinds),
+        markers=_load_entries(path, data, "markers", MARKER_FIELDS, _load_marker, kinds, required=False),
+        words=words,
+        kinds=kinds,
+        settings=_load_settings(path, data.get("settings")),
         path=path,
     )
-    book = replace(book, escalations=_load_escalations(path, data.get("escalations") or [], book))
+    book = replace(
+        book,
+        escalations=_load_escalations(path, data.get("escalations") or [], book),
+        context=_load_context(path, data.get("context"), book),
+    )
     _check_references(path, book)
     if check_patterns:
         # Imported here: the compiler lives with the spaCy component that uses it.
@@ -194,7 +251,22 @@ def load_red_flags(path: Path | str = DEFAULT_RED_FLAGS_PATH, *, check_patterns:
     return book
 
 
-def _load_entries(path: Path, data: Mapping, key: str, fields: tuple, loader, required: bool = True) -> dict:
+def _load_word_lists(path: Path, data: Mapping) -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    words: dict[str, tuple[str, ...]] = {}
+    kinds: dict[str, str] = {}
+    for section, kind in LIST_SECTIONS.items():
+        lists = require_mapping(path, data.get(section), section)
+        for name, entries in lists.items():
+            if not isinstance(name, str) or not name.isidentifier():
+                raise DataFileError(path, f"list name must be a snake_case name, got {name!r}", section)
+            if name in words:
+                raise DataFileError(path, f"list '{name}' is defined twice", f"{section}.{name}")
+            words[name] = tuple(_string_list(path, f"{section}.{name}", entries, name, non_empty=True))
+            kinds[name] = kind
+    return words, kinds
+
+
+def _load_entries(path: Path, data: Mapping, key: str, fields: tuple, loader, kinds, required: bool = True) -> dict:
     entries = data.get(key)
     if entries is None and not required:
         return {}
@@ -207,77 +279,91 @@ def _load_entries(path: Path, data: Mapping, key: str, fields: tuple, loader, re
         if not isinstance(entry["id"], str) or not entry["id"].isidentifier():
             raise DataFileError(path, "id must be a snake_case name", entry_id)
     require_unique_ids(path, entries)
-    return {entry["id"]: loader(path, entry) for entry in entries}
+    return {entry["id"]: loader(path, entry, kinds) for entry in entries}
 
 
-def _load_flag(path: Path, entry: Mapping) -> RedFlag:
+def _load_flag(path: Path, entry: Mapping, kinds: Mapping[str, str]) -> RedFlag:
     flag_id = entry["id"]
     if entry["level"] not in LEVELS:
         raise DataFileError(path, f"unknown level '{entry['level']}' (expected one of {', '.join(LEVELS)})", flag_id)
-    _check_known_keys(path, flag_id, entry, FLAG_FIELDS + ("exclude", "yields_to", "history", "examples"))
+    _check_known_keys(path, flag_id, entry,
+                      FLAG_FIELDS + ("hint_when", "unless", "within", "yields_to", "ask_when", "ask_when_about",
+                                     "examples"))
     return RedFlag(
         id=flag_id,
         condition=str(entry["condition"]),
         level=entry["level"],
         source=str(entry["source"]),
-        patterns=_pattern_list(path, flag_id, entry["patterns"], "patterns"),
-        exclude=_pattern_list(path, flag_id, entry.get("exclude") or [], "exclude"),
+        found_when=_lines(path, flag_id, entry["found_when"], "found_when", kinds),
+        hint_when=_lines(path, flag_id, entry.get("hint_when") or [], "hint_when", kinds),
+        unless=_list_names(path, flag_id, entry.get("unless") or [], "unless", kinds),
+        within=_within(path, flag_id, entry),
         yields_to=tuple(_string_list(path, flag_id, entry.get("yields_to") or [], "yields_to")),
-        history=_history_setting(path, flag_id, entry),
+        ask_when=_list_names(path, flag_id, entry.get("ask_when") or [], "ask_when", kinds),
+        ask_when_about=_list_names(path, flag_id, entry.get("ask_when_about") or [], "ask_when_about", kinds),
         examples=tuple(_string_list(path, flag_id, entry.get("examples") or [], "examples")),
     )
 
 
-def _load_marker(path: Path, entry: Mapping) -> Marker:
+def _within(path: Path, entry_id: str, entry: Mapping) -> str:
+    within = entry.get("within", "clause")
+    if within not in WITHIN:
+        raise DataFileError(path, f"within must be one of {', '.join(WITHIN)}, got {within!r}", entry_id)
+    return within
+
+
+def _load_marker(path: Path, entry: Mapping, kinds: Mapping[str, str]) -> Marker:
     marker_id = entry["id"]
-    _check_known_keys(path, marker_id, entry, MARKER_FIELDS + ("exclude", "history", "source"))
+    _check_known_keys(path, marker_id, entry, MARKER_FIELDS + ("unless", "source", "within"))
     return Marker(
         id=marker_id,
         description=str(entry["description"]),
         source=str(entry.get("source", "")),
-        patterns=_pattern_list(path, marker_id, entry["patterns"], "patterns"),
-        exclude=_pattern_list(path, marker_id, entry.get("exclude") or [], "exclude"),
-        history=_history_setting(path, marker_id, entry),
+        found_when=_lines(path, marker_id, entry["found_when"], "found_when", kinds),
+        unless=_list_names(path, marker_id, entry.get("unless") or [], "unless", kinds),
+        within=_within(path, marker_id, entry),
     )
 
 
-def _history_setting(path: Path, entry_id: str, entry: Mapping) -> str:
-    """apply: "used to", "years ago" make a hit history; ignore: history is the point; distant: only "years ago"."""
-    setting = entry.get("history", "apply")
-    if setting not in HISTORY_SETTINGS:
-        raise DataFileError(path, f"history must be one of {', '.join(HISTORY_SETTINGS)}", entry_id)
-    return setting
+def _lines(path: Path, entry_id: str, value: Any, field_name: str, kinds: Mapping[str, str]) -> tuple[Line, ...]:
+    """Lines like [bladder, trouble], or {all: [bowel, trouble], unless: [constipation]}."""
+    if not isinstance(value, list):
+        raise DataFileError(path, f"'{field_name}' must be a list of lines like [bladder, trouble]", entry_id)
+    lines = []
+    for line in value:
+        unless: tuple[str, ...] = ()
+        within = None
+        if isinstance(line, Mapping):
+            _check_known_keys(path, entry_id, line, ("all", "unless", "within"))
+            unless = _list_names(path, entry_id, line.get("unless") or [], "unless", kinds)
+            within = _within(path, entry_id, line) if "within" in line else None
+            line = line.get("all")
+        if not isinstance(line, list) or not line:
+            raise DataFileError(path, f"each line of '{field_name}' must be a non-empty list, got {line!r}", entry_id)
+        names = _list_names(path, entry_id, line, field_name, kinds)
+        if len(set(names)) != len(names):
+            raise DataFileError(path, f"a line of '{field_name}' names a list twice: {line!r}", entry_id)
+        lines.append(Line(lists=names, unless=unless, within=within))
+    return tuple(lines)
+
+
+def _list_names(path: Path, entry_id: str, value: Any, field_name: str, kinds: Mapping[str, str]) -> tuple[str, ...]:
+    names = _string_list(path, entry_id, value, field_name)
+    for name in names:
+        if name not in kinds:
+            raise DataFileError(path, f"'{field_name}' names unknown word list '{name}'", entry_id)
+    return tuple(names)
 
 
 def _check_known_keys(path: Path, entry_id: str, entry: Mapping, allowed: tuple) -> None:
-    unknown = sorted(set(entry) - set(allowed))
+    unknown = sorted(str(key) for key in set(entry) - set(allowed))
     if unknown:
-        raise DataFileError(path, f"unknown field(s): {', '.join(unknown)}", entry_id)
+        raise DataFileError(path, f"unknown field(s): {', '.join(unknown)} (expected {', '.join(allowed)})", entry_id)
 
 
-def _pattern_list(path: Path, entry_id: str, value: Any, field_name: str) -> tuple:
-    if not isinstance(value, list):
-        raise DataFileError(path, f"'{field_name}' must be a list", entry_id)
-    for spec in value:
-        if isinstance(spec, str) and spec.strip():
-            continue
-        if isinstance(spec, list) and spec and all(isinstance(token, dict) for token in spec):
-            continue
-        if isinstance(spec, dict) and set(spec) <= {"near", "window"} and _is_pair(spec.get("near")):
-            if not isinstance(spec.get("window", 5), int) or spec.get("window", 5) < 0:
-                raise DataFileError(path, f"bad window in {field_name}: {spec!r}", entry_id)
-            continue
-        raise DataFileError(path, f"not a pattern in {field_name}: {spec!r}", entry_id)
-    return tuple(value)
-
-
-def _is_pair(value: Any) -> bool:
-    return isinstance(value, list) and len(value) == 2 and all(isinstance(part, str) and part.strip() for part in value)
-
-
-def _string_list(path: Path, entry_id: str, value: Any, field_name: str) -> list[str]:
-    if not isinstance(value, list):
-        raise DataFileError(path, f"'{field_name}' must be a list of strings", entry_id)
+def _string_list(path: Path, entry_id: str, value: Any, field_name: str, non_empty: bool = False) -> list[str]:
+    if not isinstance(value, list) or (non_empty and not value):
+        raise DataFileError(path, f"'{field_name}' must be a {'non-empty ' if non_empty else ''}list of strings", entry_id)
     for item in value:
         if not isinstance(item, str) or not item:
             # YAML reads a bare no/on/off as a boolean.
@@ -285,33 +371,50 @@ def _string_list(path: Path, entry_id: str, value: Any, field_name: str) -> list
     return value
 
 
-def _load_vocab(path: Path, value: Any) -> dict[str, tuple]:
-    vocab = require_mapping(path, value, "vocab")
-    for name, entries in vocab.items():
-        if not isinstance(name, str) or not name.isidentifier():
-            raise DataFileError(path, f"vocab name must be a snake_case name, got {name!r}", "vocab")
-        _pattern_list(path, f"vocab.{name}", entries, "vocab")
-        if not entries or any(isinstance(item, dict) for item in entries):
-            raise DataFileError(path, "vocab entries must be phrases or raw token patterns", f"vocab.{name}")
-    return {name: tuple(entries) for name, entries in vocab.items()}
+def _load_settings(path: Path, value: Any) -> dict[str, Any]:
+    settings = require_mapping(path, value, "settings")
+    _check_known_keys(path, "settings", settings, SETTINGS_FIELDS)
+    if not isinstance(settings.get("window"), int) or settings["window"] < 1:
+        raise DataFileError(path, "'window' must be a positive integer", "settings")
+    for key in ("sentence_ends", "list_joiners", "list_fillers", "scope_passes"):
+        _string_list(path, "settings", settings.get(key), key, non_empty=True)
+    return {key: settings[key] for key in SETTINGS_FIELDS}
 
 
-def _load_scope(path: Path, value: Any) -> dict[str, Any]:
-    scope = require_mapping(path, value, "scope")
-    for key in SCOPE_NUMBERS:
-        if not isinstance(scope.get(key), int) or scope[key] < 0:
-            raise DataFileError(path, f"'{key}' must be a non-negative integer", "scope")
-    for key in SCOPE_LISTS:
-        _string_list(path, "scope", scope.get(key), key)
-    return {key: scope[key] for key in SCOPE_NUMBERS + SCOPE_LISTS}
+def _load_context(path: Path, value: Any, book: RedFlagBook) -> tuple[ContextRule, ...]:
+    if not isinstance(value, list) or not value:
+        raise DataFileError(path, "'context' must be a non-empty list of records", "context")
+    return tuple(_context_rule(path, f"context[{index}]", record, book) for index, record in enumerate(value))
 
 
-def _load_cue_lists(path: Path, value: Any, name: str, kinds: tuple) -> dict[str, tuple]:
-    cues = require_mapping(path, value, name)
-    unknown = sorted(set(cues) - set(kinds))
-    if unknown:
-        raise DataFileError(path, f"unknown cue list(s): {', '.join(unknown)}", name)
-    return {kind: _pattern_list(path, f"{name}.{kind}", cues.get(kind) or [], kind) for kind in kinds}
+def _context_rule(path: Path, where: str, record: Any, book: RedFlagBook) -> ContextRule:
+    record = require_mapping(path, record, where)
+    _check_known_keys(path, where, record, CONTEXT_KEYS)
+    cue = record.get("cue")
+    cues = [cue] if isinstance(cue, str) else cue
+    _string_list(path, where, cues, "cue", non_empty=True)
+    category = record.get("category")
+    if category not in CATEGORIES:
+        raise DataFileError(path, f"category must be one of {', '.join(CATEGORIES)}, got {category!r}", where)
+    direction, max_scope = record.get("direction"), record.get("max_scope")
+    if category in SCOPED_CATEGORIES:
+        if direction not in DIRECTIONS:
+            raise DataFileError(path, f"direction must be one of {', '.join(DIRECTIONS)}, got {direction!r}", where)
+        if not isinstance(max_scope, int) or max_scope < 1:
+            raise DataFileError(path, "max_scope must be a positive integer", where)
+    elif direction is not None or max_scope is not None or "allowed_flags" in record or "excluded_flags" in record:
+        raise DataFileError(path, f"a {category} cue has no direction, scope or flags", where)
+    if "allowed_flags" in record and "excluded_flags" in record:
+        raise DataFileError(path, "give allowed_flags or excluded_flags, not both", where)
+    filters = {}
+    for key in ("allowed_flags", "excluded_flags"):
+        if key in record:
+            ids = _string_list(path, where, record[key], key, non_empty=True)
+            unknown = [item for item in ids if not book.known(item)]
+            if unknown:
+                raise DataFileError(path, f"{key} names unknown flag or marker '{unknown[0]}'", where)
+            filters[key] = frozenset(ids)
+    return ContextRule(cues=tuple(cues), category=category, direction=direction, max_scope=max_scope, **filters)
 
 
 def _load_escalations(path: Path, value: Any, book: RedFlagBook) -> tuple[Escalation, ...]:
@@ -351,7 +454,23 @@ def _check_references(path: Path, book: RedFlagBook) -> None:
     overlap = sorted(set(book.flags) & set(book.markers))
     if overlap:
         raise DataFileError(path, "id used for both a flag and a marker", overlap[0])
+    entries = (*book.flags.values(), *book.markers.values())
+    lines = [line for entry in entries for line in (*entry.found_when, *entry.hint_when)]
+    used = {name for line in lines for name in (*line.lists, *line.unless)}
+    used |= {name for entry in entries for name in (*entry.unless, *entry.ask_when, *entry.ask_when_about)}
     for flag in book.flags.values():
         for other in flag.yields_to:
             if other not in book.flags:
                 raise DataFileError(path, f"yields_to names unknown flag '{other}'", flag.id)
+    referenced = {ref for entries in book.words.values() for text in entries for ref in _references(text)}
+    # Areas need no flag: a change word next to one is about it.
+    unused = sorted(set(book.words) - used - referenced - {name for name, kind in book.kinds.items() if kind == "area"})
+    if unused:
+        raise DataFileError(path, f"word list '{unused[0]}' is used by no flag, marker or other list", unused[0])
+
+
+def _references(text: str) -> Iterable[str]:
+    for item in text.split():
+        for word in item.rstrip("?").split("|"):
+            if word.startswith("$"):
+                yield word[1:]

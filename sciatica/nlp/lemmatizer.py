@@ -82,6 +82,19 @@ def within_one_edit(a: str, b: str) -> bool:
     return short[i:] == long[i + 1 :]
 
 
+# Plural endings of words the table does not list ("symptoms", "bodies"); words ending
+# like this are not plurals ("less", "bus", "this").
+NOT_PLURAL_ENDINGS = ("ss", "us", "is", "'s", "’s")
+
+
+def _singular(lower: str, table: Mapping[str, str]) -> str:
+    """The singular of a plural the table does not know, looked up again."""
+    if len(lower) < 4 or not lower.endswith("s") or lower.endswith(NOT_PLURAL_ENDINGS):
+        return lower
+    stem = lower[:-3] + "y" if lower.endswith("ies") else lower[:-1]
+    return table.get(stem, stem)
+
+
 class DomainLemmatizer:
     """Sets `token.lemma_` from a lookup table: table.get(lower, lower)."""
 
@@ -100,7 +113,8 @@ class DomainLemmatizer:
         lemma = self.table.get(lower)
         if lemma is not None:
             return lemma
-        return self._correct(lower)
+        corrected = self._correct(lower)
+        return corrected if corrected != lower else _singular(lower, self.table)
 
     def initialize(
         self,
