@@ -13,8 +13,9 @@ DEFAULT_MESSAGES_PATH = DATA_DIR / "messages.yml"
 REQUIRED_MESSAGES = (
     "not_in_catalog", "exercises_paused_after_emergency", "answer_yes_no", "safety_note",
     "other_exercises", "all_clear", "which_exercise", "which_option", "screening_answer_hint",
+    "hint_intro", "hint_all_clear",
 )
-REQUIRED_BUTTONS = ("not_in_catalog", "screening_answers", "check_symptoms")
+REQUIRED_BUTTONS = ("not_in_catalog", "screening_answers", "check_symptoms", "capabilities")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ def load_messages(path: Path = DEFAULT_MESSAGES_PATH) -> Messages:
     for key in REQUIRED_MESSAGES:
         if not isinstance(texts.get(key), str) or not texts[key].strip():
             raise DataFileError(path, "missing or empty message", f"messages.{key}")
+    if "{mention}" not in texts["hint_intro"]:
+        raise DataFileError(path, "must say where the person's words go: {mention}", "messages.hint_intro")
     return Messages(
         texts=MappingProxyType({key: " ".join(str(texts[key]).split()) for key in texts}),
         buttons=MappingProxyType({key: _buttons(path, key, buttons.get(key)) for key in REQUIRED_BUTTONS}),

@@ -6,7 +6,9 @@
   merges it with the trained model's red-flag intents. Either one refers: a flag
   the rules name overrides the intent with `red_flag_<level>`; a flag only the
   model sees becomes `red_flag_suspected` (a GP-level referral and the screening
-  questions). Rules, not a custom action, route both.
+  questions). A red-flag topic touched without an affirmed finding becomes
+  `red_flag_hint`: the bot asks that topic's question at once. Rules, not a custom
+  action, route all of them.
 """
 from __future__ import annotations
 
@@ -31,10 +33,18 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from sciatica.language import load_word_lists, looks_english
-from sciatica.triage import LEVELS, assess, load_red_flags
+from sciatica.triage import HINTS_SPANS_KEY, LEVELS, assess, load_red_flags
 from sciatica_rasa.spacy_nlp import SpacyNLP
 
 RED_FLAG_ENTITY = "red_flag"
+HINT_ENTITY = "red_flag_hint"
+# "full": the person describes their own symptoms, so every screening question
+# follows the hinted ones; "hinted": only the questions of the topics touched.
+SCOPE_ENTITY = "screening_scope"
+HINT_INTENT = "red_flag_hint"
+# An urgent finding, and a more urgent topic touched: refer, then ask about the topic.
+URGENT_AND_HINT_INTENT = "red_flag_urgent_ask"
+OWN_SYMPTOM_INTENTS = frozenset({"describe_symptoms", "check_symptoms", "report_exercise_pain"})
 # Set by the guarded channels on typed "/..." text; passed on to the actions.
 TYPED_COMMAND = "typed_command"
 NON_ENGLISH_INTENT = "non_english"
@@ -47,6 +57,8 @@ def red_flag_intent(level: str) -> str:
 
 
 MODEL_INTENT_LEVELS = {red_flag_intent(level): level for level in LEVELS}
+# Intents only this component may give: the model's guess of them is not trusted alone.
+TRIAGE_INTENTS = frozenset({*MODEL_INTENT_LEVELS, SUSPECTED_INTENT, HINT_INTENT, URGENT_AND_HINT_INTENT})
 
 
 def _doc(message: Message, model: SpacyModel):
@@ -72,7 +84,7 @@ def _demote_intent(message: Message) -> None:
     """Replace a red-flag intent by the best-ranked intent that is not one."""
     ranking = [
         entry for entry in message.get(INTENT_RANKING_KEY) or []
-        if entry.get(INTENT_NAME_KEY) not in MODEL_INTENT_LEVELS
+        if entry.get(INTENT_NAME_KEY) not in TRIAGE_INTENTS
     ]
     best = ranking[0] if ranking else {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
     message.set(INTENT, best, add_to_output=True)
@@ -188,40 +200,95 @@ class RedFlagTriage(_NoTraining):
         return messages
 
     def _triage(self, message: Message, model: SpacyModel) -> None:
-        assessment = assess(_doc(message, model), self._book)
+        doc = _doc(message, model)
+        assessment = assess(doc, self._book)
         flags = list(assessment.flags)
         level = assessment.level
         model_level = self._model_level(message)
+        own_symptoms = self._model_intent(message) in OWN_SYMPTOM_INTENTS
+        hints = self._hint_entities(message, doc, assessment)
         if assessment.negated and not flags:
             # The rules read the red flag and its negation ("no bladder problems");
             # the model's guess from the same words does not overrule them.
             model_level = None
+        if hints and not flags:
+            # A red-flag topic touched without an affirmed finding: its question at
+            # once, in the person's words. All the questions follow when they describe
+            # their own symptoms or the model suspects a red flag.
+            _override_intent(message, HINT_INTENT)
+            self._add_flags(message, [], None, hints, "full" if own_symptoms else "hinted")
+            return
         if model_level and not flags:
             # The model saw a red flag the rules cannot name. It is often wrong on
             # look-alikes ("both my knees crack"), so it does not send anyone to A&E
             # by itself: the bot says a doctor may need to look, and asks the
             # screening questions, where any yes refers at that flag's level.
             _override_intent(message, SUSPECTED_INTENT)
-            self._add_flags(message, [f"unclassified_{model_level}"], None)
+            self._add_flags(message, [f"unclassified_{model_level}"], None, [], "full")
             return
-        if model_level and LEVELS.index(model_level) < LEVELS.index(level):
-            level = model_level  # both saw a red flag; the higher level wins
+        if model_level and level != "gp" and LEVELS.index(model_level) < LEVELS.index(level):
+            # Both saw a red flag; the higher level wins. A GP-level finding is screened
+            # first instead, where any yes refers at its own level.
+            level = model_level
         if level is None:
-            if message.get(INTENT, {}).get(INTENT_NAME_KEY) in MODEL_INTENT_LEVELS:
+            if message.get(INTENT, {}).get(INTENT_NAME_KEY) in TRIAGE_INTENTS:
                 _demote_intent(message)  # a red-flag intent nobody stands behind
             if not looks_english(message.get(TEXT)):
                 _override_intent(message, NON_ENGLISH_INTENT)
+            elif message.get(INTENT, {}).get(INTENT_NAME_KEY) in OWN_SYMPTOM_INTENTS:
+                self._add_entities(message, [self._scope_entity("full")])  # a screening asks everything
+            return
+        more_urgent = [h for h in hints if LEVELS.index(self._book.flags[h["value"]].level) < LEVELS.index(level)]
+        if level == "urgent" and more_urgent:
+            _override_intent(message, URGENT_AND_HINT_INTENT)
+            self._add_flags(message, flags, level, more_urgent, "hinted")
             return
         _override_intent(message, red_flag_intent(level))
-        self._add_flags(message, flags, level)
+        # A GP-level finding is screened first: the hints' questions come first then.
+        self._add_flags(message, flags, level, hints if level == "gp" else [], "full")
 
-    def _add_flags(self, message: Message, flags: List[Text], level: Optional[Text]) -> None:
+    def _hint_entities(self, message: Message, doc, assessment) -> List[Dict[Text, Any]]:
+        """One entity per hinted flag, spanning the words the person used for it."""
+        text = message.get(TEXT) or ""
+        entities = []
+        for span in doc.spans.get(HINTS_SPANS_KEY, []):
+            if span.label_ not in assessment.hints or any(e["value"] == span.label_ for e in entities):
+                continue
+            start, end = span.start_char, span.end_char
+            entities.append({"entity": HINT_ENTITY, "value": span.label_, "start": start, "end": end,
+                             "text": text[start:end], "extractor": type(self).__name__})
+        return [e for e in entities if self._book.flags[e["value"]].level != "gp"]
+
+    def _add_flags(self, message: Message, flags: List[Text], level: Optional[Text],
+                   hints: List[Dict[Text, Any]] = (), scope: Optional[Text] = None) -> None:
         entities = [
             {"entity": RED_FLAG_ENTITY, "value": flag, "extractor": type(self).__name__}
             for flag in flags
         ]
+        entities += list(hints)
+        if scope:
+            entities.append(self._scope_entity(scope))
+        self._add_entities(message, entities)
+        message.set(
+            "triage",
+            {"level": level, "red_flags": flags, "hints": [e["value"] for e in hints], "screening": scope},
+            add_to_output=True,
+        )
+
+    def _scope_entity(self, scope: Text) -> Dict[Text, Any]:
+        return {"entity": SCOPE_ENTITY, "value": scope, "extractor": type(self).__name__}
+
+    @staticmethod
+    def _add_entities(message: Message, entities: List[Dict[Text, Any]]) -> None:
         message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
-        message.set("triage", {"level": level, "red_flags": flags}, add_to_output=True)
+
+    @staticmethod
+    def _model_intent(message: Message) -> Optional[str]:
+        """The trained model's best intent, past the fallback classifier."""
+        for entry in message.get(INTENT_RANKING_KEY) or []:
+            if entry.get(INTENT_NAME_KEY) != FALLBACK_INTENT:
+                return entry.get(INTENT_NAME_KEY)
+        return None
 
     def _model_level(self, message: Message) -> Optional[str]:
         # The fallback classifier puts nlu_fallback first; look past it.

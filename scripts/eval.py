@@ -6,6 +6,10 @@
 - Triage: red-flag recall and precision per flag and per referral level on
   tests/data/red_flag_cases.yml, through the whole trained NLU pipeline (model
   plus rules, as the bot runs it) and through the rule detector alone.
+- Triage in conversation: each red-flag message of our own set and of the set written
+  by others (tests/triage/external) as the first message of a conversation with the
+  running bot: referred at its level, asked the question whose "yes" refers at that
+  level, or answered otherwise; per source and per flag (sciatica/triage_replies.py).
 - Catalog: top-1 accuracy of the exercise matcher on tests/data/catalog_queries.yml.
 - Dialogue: story accuracy on tests/stories.
 
@@ -39,6 +43,7 @@ MODEL = ROOT / "models" / "sciatica.tar.gz"
 HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
 TEST_STORIES = ROOT / "tests" / "stories"
 RED_FLAG_CASES = ROOT / "tests" / "data" / "red_flag_cases.yml"
+EXTERNAL_TRIAGE = ROOT / "tests" / "triage" / "external"
 NLU_DATA = ROOT / "data" / "nlu"
 DEFAULT_FOLDS = 3
 LEVELS = ("emergency", "urgent", "gp")
@@ -255,9 +260,82 @@ async def pipeline_predictions(agent: Any, cases: list[Case]) -> list[Prediction
         level = intent.removeprefix("red_flag_") if intent.startswith("red_flag_") else None
         # Only the model saw a red flag: the bot gives GP-level advice and screens.
         level = SUSPECTED_LEVEL if level == "suspected" else level
+        level = None if level == "hint" else level  # asked about, not referred
         flags = frozenset(e["value"] for e in parsed.get("entities", []) if e.get("entity") == "red_flag")
         predictions.append(Prediction(flags, level, model_only=bool(flags) and flags == _unclassified(flags)))
     return predictions
+
+
+def conversation_triage(out: Path) -> dict[str, Any]:
+    """First-message behaviour on our own set and the external set, through a running bot."""
+    from sciatica.triage_replies import ReplyReader, ask_each, misses, score
+    from sciatica.triage_replies import load_cases as load_reply_cases
+    from sciatica_rasa.stack import Stack
+
+    own = [replace_case(case) for case in yaml.safe_load(RED_FLAG_CASES.read_text())["cases"]]
+    external = load_reply_cases([EXTERNAL_TRIAGE])
+    reader = ReplyReader(ROOT)
+    with Stack.on_free_ports(out / "stack").serving() as stack:
+        results = {}
+        for name, cases in (("own set", own), ("external set", external)):
+            replies = ask_each(stack.rasa_url, cases, reader)
+            results[name] = {"scores": score(cases, replies), "misses": misses(cases, replies)}
+    return results
+
+
+def replace_case(raw: dict[str, Any]):
+    from sciatica.triage_replies import Case as ReplyCase
+
+    own_symptoms = None if raw["expect_level"] else True
+    return ReplyCase(text=raw["text"], flags=tuple(raw["expect_flags"] or ()), level=raw["expect_level"],
+                     source="tests/data/red_flag_cases.yml", group="own set", own_symptoms=own_symptoms)
+
+
+# Row labels of the conversation triage report: keep them, so runs compare over time.
+CONVERSATION_ROWS = (
+    ("serious messages referred or asked at their level", "serious_covered", "serious_messages"),
+    ("serious messages referred at their level on the first message", "serious_referred_at_level", "serious_messages"),
+    ("emergency messages referred at emergency on the first message", "emergency_referred_at_emergency",
+     "emergency_messages"),
+    ("red-flag messages referred or asked at their level (gp included)", "red_flag_referred_or_asked_at_level",
+     "red_flag_messages"),
+    ("red-flag messages with no referral and no question", "red_flag_nothing", "red_flag_messages"),
+    ("red-flag messages answered with a fallback, an exercise or which-exercise", "red_flag_wrong_kind_of_answer",
+     "red_flag_messages"),
+    ("look-alikes sent to emergency or urgent", "look_alikes_sent_to_emergency_or_urgent", "look_alikes"),
+    ("look-alikes asked a safety question they did not need", "look_alikes_asked_a_question_they_did_not_need",
+     "look_alikes"),
+)
+
+
+def conversation_lines(results: dict[str, Any]) -> list[str]:
+    lines = ["| measure | " + " | ".join(results) + " |", "| --- |" + " ---: |" * len(results)]
+    for label, key, total in CONVERSATION_ROWS:
+        cells = []
+        for result in results.values():
+            figures = result["scores"]["all"]
+            cells.append(f"{figures[key]}/{figures[total]} ({pct(_ratio(figures[key], figures[total]))})")
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    external = results.get("external set")
+    if external:
+        lines += ["", "External set by source:", "",
+                  "| source | red-flag messages | serious covered | emergency at emergency | look-alikes | "
+                  "look-alikes to emergency/urgent |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+        for group, f in external["scores"]["by_group"].items():
+            lines.append(f"| {group} | {f['red_flag_messages']} | {f['serious_covered']}/{f['serious_messages']} | "
+                         f"{f['emergency_referred_at_emergency']}/{f['emergency_messages']} | {f['look_alikes']} | "
+                         f"{f['look_alikes_sent_to_emergency_or_urgent']} |")
+        lines += ["", "External set by flag:", "",
+                  "| red flag | messages | referred or asked at level | referred at level | flag named |",
+                  "| --- | ---: | ---: | ---: | ---: |"]
+        for flag, f in external["scores"]["by_flag"].items():
+            lines.append(f"| {flag} | {f['messages']} | {f['covered']} | {f['referred_at_level']} | {f['flag_named']} |")
+    for name, result in results.items():
+        lines += ["", f"{name}: neither referred nor asked at their level, or look-alikes sent to emergency/urgent: "
+                  f"{len(result['misses'])}"]
+        lines += [f"- {m['expected']} {','.join(m['flags'])}: {m['text'][:120]!r} -> referral {m['referral']}, "
+                  f"question {m['asked']}" for m in result["misses"][:30]]
+    return lines
 
 
 # ------------------------------------------------------------------------ catalog, dialogue
@@ -377,6 +455,9 @@ def write_report(out: Path, data: dict[str, Any], triage: list[TriageScores], ca
                              ("over-triaged look-alikes (sent to emergency or urgent)", r.over_triaged)):
             lines.append(f"- {r.name}, {title}: {len(items)}")
             lines += [f"  - {item}" for item in items[:15]]
+    if data.get("conversation_triage"):
+        lines += ["", "## Triage in conversation (first message, REST, the whole bot)", "",
+                  *conversation_lines(data["conversation_triage"])]
     lines += ["", "## NLU", ""]
     if data.get("cross_validation"):
         cv = data["cross_validation"]
@@ -426,6 +507,14 @@ def summary_lines(data: dict[str, Any], triage: list[TriageScores]) -> list[str]
     if data.get("cross_validation"):
         cv = data["cross_validation"]["intents"]
         lines.append(f"NLU cross-validation: intent macro F1 {cv['macro_f1']:.3f}, accuracy {pct(cv['accuracy'])}")
+    for name, result in (data.get("conversation_triage") or {}).items():
+        f = result["scores"]["all"]
+        lines.append(
+            f"{name}: serious referred or asked {f['serious_covered']}/{f['serious_messages']}, emergency referred "
+            f"on the first message {f['emergency_referred_at_emergency']}/{f['emergency_messages']}, no referral "
+            f"and no question {f['red_flag_nothing']}, wrong kind of answer {f['red_flag_wrong_kind_of_answer']}; "
+            f"look-alikes to emergency/urgent {f['look_alikes_sent_to_emergency_or_urgent']}/{f['look_alikes']}, "
+            f"asked a question they did not need {f['look_alikes_asked_a_question_they_did_not_need']}")
     holdout = data["holdout"]["intents"]
     lines += [
         f"NLU held-out: intent macro F1 {holdout['macro_f1']:.3f}, accuracy {pct(holdout['accuracy'])}",
@@ -490,6 +579,8 @@ def main() -> int:
     with_model, predictions = asyncio.run(evaluate_with_model(args.out, cases))
     data.update(with_model)
     pipeline = score_triage("pipeline", cases, predictions)
+    log("triage in conversation: our own set and the external set, through a running bot")
+    data["conversation_triage"] = conversation_triage(args.out)
     if args.folds:
         log(f"NLU cross-validation, {args.folds} folds (trains {args.folds} NLU models)")
         seconds = run_cross_validation(args.folds, args.out / "nlu_cv")

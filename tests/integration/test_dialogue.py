@@ -36,11 +36,18 @@ def test_it_hurts_says_stop_and_seek_advice(conversation):
     assert "gp" in reply or "physiotherapist" in reply
 
 
-def test_pain_spreading_down_the_leg_after_an_exercise_is_a_gp_referral(conversation):
+def test_pain_spreading_down_the_leg_after_an_exercise_stops_it_and_screens_first(conversation):
     conversation.say("how do I do the cobra")
     replies = conversation.say("when I do it the pain shoots further down my leg to my foot")
+    assert "stop" in texts(replies).lower()
+    assert customs(replies, "safety_question") and customs(replies, "referral") == []
+    for _ in range(10):
+        replies = conversation.say("no")
+        if customs(replies, "referral"):
+            break
     [referral] = customs(replies, "referral")
     assert referral["level"] == "gp"
+    assert "exercise_worsens" in referral["red_flags"]
 
 
 def test_describing_sciatica_starts_the_screening_with_saddle_numbness(conversation):

@@ -74,3 +74,44 @@ def test_typed_command_mark_is_passed_on():
     msg = Message(data={"text": "affirm", "metadata": {"typed_command": True}})
     TypedCommandMarker({}).process([msg])
     assert msg.as_dict(only_output_properties=True).get("typed_command") is True
+
+
+def hints(msg):
+    return [(e["value"], e["text"]) for e in msg.get("entities", []) if e["entity"] == "red_flag_hint"]
+
+
+def scope(msg):
+    return [e["value"] for e in msg.get("entities", []) if e["entity"] == "screening_scope"]
+
+
+def test_a_topic_touched_is_a_hint_in_the_persons_words(model):
+    msg = message("can sciatica cause bladder problems?", "ask_medication", 0.9)
+    assert triage(model, msg) == ("red_flag_hint", [])
+    assert hints(msg) == [("bladder_dysfunction", "bladder")]
+    assert scope(msg) == ["hinted"]  # a question about sciatica: only the topic is asked about
+
+
+def test_a_hint_while_describing_symptoms_asks_everything_after_it(model):
+    msg = message("my sciatica is bad and my bum feels a bit odd", "describe_symptoms", 0.9)
+    assert triage(model, msg)[0] in ("red_flag_hint", "red_flag_emergency")
+    if msg.get("intent")["name"] == "red_flag_hint":
+        assert scope(msg) == ["full"]
+
+
+def test_describing_symptoms_alone_asks_every_question(model):
+    msg = message("I've had sciatica in my left leg for 3 weeks", "describe_symptoms", 0.9)
+    assert triage(model, msg) == ("describe_symptoms", [])
+    assert scope(msg) == ["full"]
+
+
+def test_the_model_does_not_turn_a_gp_finding_into_a_referral_before_the_screening(model):
+    assert triage(model, message("my sciatica is getting worse and worse", "red_flag_urgent", 0.95)) == (
+        "red_flag_gp", ["not_improving"],
+    )
+
+
+def test_an_urgent_finding_with_a_more_urgent_topic_is_referred_then_asked(model):
+    msg = message("I have a high temperature and something's up with my waterworks")
+    name, flags = triage(model, msg)
+    assert (name, flags) == ("red_flag_urgent_ask", ["fever_infection"])
+    assert [value for value, _ in hints(msg)] == ["bladder_dysfunction"]

@@ -51,8 +51,35 @@ def test_other_red_flags_are_asked_about_briefly(questions):
 
 def test_every_question_says_how_to_answer(questions):
     for question in questions:
-        assert "reply yes, no, or not sure" in question.question.lower(), question.slot
-        assert question.question.count("?") >= 1, question.slot
+        for text in (question.question, question.after_hint):
+            assert "reply yes, no, or not sure" in text.lower(), question.slot
+            assert text.count("?") >= 1, question.slot
+
+
+def test_the_usual_screening_is_seven_questions_and_the_rest_follow_hints(questions):
+    assert [q.slot for q in questions if q.always] == [
+        "screen_saddle", "screen_bladder_bowel", "screen_both_legs", "screen_fever", "screen_cancer",
+        "screen_trauma", "screen_weight_loss",
+    ]
+    assert {q.slot for q in questions if not q.always} == {
+        "screen_sex", "screen_foot", "screen_night", "screen_bones", "screen_back_shape", "screen_tummy",
+        "screen_cancer_neuro",
+    }
+
+
+def test_every_emergency_and_urgent_flag_has_a_question(questions, book):
+    asked = {flag for question in questions for flag in question.flags}
+    assert {flag.id for flag in book.flags.values() if flag.level != "gp"} <= asked
+
+
+def test_the_domain_declares_every_question(questions):
+    domain = yaml.safe_load((Path(__file__).parents[2] / "domain.yml").read_text())
+    slots = [q.slot for q in questions]
+    assert domain["forms"]["screening_form"]["required_slots"] == slots
+    assert {f"action_ask_{slot}" for slot in slots} <= set(domain["actions"])
+    for slot in slots:
+        [mapping] = domain["slots"][slot]["mappings"]
+        assert "red_flag_hint" in mapping["not_intent"] and "red_flag_emergency" in mapping["not_intent"]
 
 
 # ---------------------------------------------------------------------------- answers
@@ -168,6 +195,13 @@ def _break(data: dict, how: str) -> str:
     elif how == "cauda equina after others":
         data["questions"].append(dict(first, slot="screen_saddle_again"))
         return "screen_saddle_again"
+    elif how == "unknown ask":
+        first["ask"] = "sometimes"
+    elif how == "no answer hint after a hint":
+        first["after_hint"] = "Any numbness around your bottom?"
+    elif how == "a serious flag with no question":
+        data["questions"] = [q for q in data["questions"] if q["slot"] != "screen_night"]
+        return "questions"
     return first["slot"]
 
 
@@ -175,7 +209,8 @@ def _break(data: dict, how: str) -> str:
     "how",
     [
         "unknown flag", "missing question", "bad slot", "duplicate slot", "no answer hint",
-        "cauda equina not boolean", "cauda equina after others",
+        "cauda equina not boolean", "cauda equina after others", "unknown ask", "no answer hint after a hint",
+        "a serious flag with no question",
     ],
 )
 def test_a_broken_screening_file_is_refused(how, tmp_path, book):

@@ -1,6 +1,8 @@
 import asyncio
 
 from action_helpers import customs, make_tracker, slot_events
+from rasa_sdk.executor import CollectingDispatcher
+
 from actions.screening import ActionScreeningOutcome, ValidateScreeningForm
 
 
@@ -46,8 +48,7 @@ def test_yes_to_saddle_numbness_ends_the_screening(dispatcher, domain):
 def test_no_to_saddle_numbness_goes_on_with_the_questions(dispatcher, domain):
     slots = validate(dispatcher, domain, "screen_saddle", "no", intent="deny")
     assert slots["screen_saddle"] == "no"
-    # The form itself asks the next empty slot, in domain order.
-    assert "requested_slot" not in slots
+    assert slots["requested_slot"] == "screen_bladder_bowel"
 
 
 def outcome(dispatcher, domain, **answers):
@@ -87,3 +88,88 @@ def test_all_clear_offers_an_exercise_for_their_area_without_the_screening_offer
     assert events["triage_level"] == "self_care"
     payloads = [b["payload"] for m in dispatcher.messages for b in m.get("buttons") or []]
     assert "/check_symptoms" not in payloads
+
+
+# ---------------------------------------------------------------------------- hints first
+
+from actions.screening import ASK_ACTIONS  # noqa: E402
+
+
+def required(domain, **slots):
+    tracker = make_tracker(slots=slots, active_loop="screening_form")
+    return asyncio.run(ValidateScreeningForm().required_slots(list(domain["forms"]["screening_form"]["required_slots"]),
+                                                             CollectingDispatcher(), tracker, domain))
+
+
+def test_the_usual_screening_asks_the_seven_questions_in_order(domain):
+    assert required(domain) == ["screen_saddle", "screen_bladder_bowel", "screen_both_legs", "screen_fever",
+                                "screen_cancer", "screen_trauma", "screen_weight_loss"]
+
+
+def test_hinted_topics_come_first_then_the_usual_questions(domain):
+    order = required(domain, hinted_flags=["foot_drop", "bladder_dysfunction"], screening_scope="full")
+    assert order[:3] == ["screen_bladder_bowel", "screen_foot", "screen_saddle"]
+    assert len(order) == 8
+
+
+def test_a_hinted_only_screening_asks_just_the_topics(domain):
+    assert required(domain, hinted_flags=["sexual_dysfunction"], screening_scope="hinted") == ["screen_sex"]
+
+
+def test_a_yes_to_a_hinted_question_stops_the_screening(domain):
+    order = required(domain, hinted_flags=["bladder_dysfunction"], screening_scope="full", screen_bladder_bowel="yes")
+    assert order == ["screen_bladder_bowel"]
+
+
+def ask(slot, dispatcher, domain, **latest):
+    action = next(a() for a in ASK_ACTIONS if a().slot == slot)
+    return asyncio.run(action.run(dispatcher, make_tracker(**latest), domain))
+
+
+def test_a_hinted_question_names_the_persons_words_and_carries_its_payload(dispatcher, domain):
+    text = "can sciatica cause trouble with weeing?"
+    entity = {"entity": "red_flag_hint", "value": "bladder_dysfunction", "start": 32, "end": 38}
+    ask("screen_bladder_bowel", dispatcher, domain, text=text, entities=[entity])
+    [message] = dispatcher.messages
+    assert message["text"].startswith("You mentioned “weeing”. Since the back pain started")
+    assert [b["payload"] for b in message["buttons"]] == ["/affirm", "/deny", "/unsure"]
+    assert message["custom"] == {
+        "type": "safety_question", "slot": "screen_bladder_bowel",
+        "red_flags": ["bladder_dysfunction", "bowel_dysfunction"], "level_if_yes": "emergency",
+        "asked_because": ["bladder_dysfunction"],
+    }
+
+
+def test_a_question_of_the_usual_order_is_asked_in_full(dispatcher, domain):
+    ask("screen_saddle", dispatcher, domain, text="I have sciatica")
+    [message] = dispatcher.messages
+    assert message["text"].startswith("I need to check a few things first")
+    assert message["custom"]["asked_because"] == []
+
+
+def test_a_topic_mentioned_again_is_asked_again(dispatcher, domain):
+    tracker = make_tracker(
+        text="my waterworks are odd", slots={"screen_bladder_bowel": "no"}, active_loop="screening_form",
+        entities=[{"entity": "red_flag_hint", "value": "bladder_dysfunction", "start": 3, "end": 13}],
+    )
+    events = slot_events(asyncio.run(ValidateScreeningForm().run(dispatcher, tracker, domain)))
+    assert events["screen_bladder_bowel"] is None
+
+
+def test_a_gp_finding_joins_the_outcome_of_an_all_clear_screening(dispatcher, domain):
+    answers = {q: "no" for q in ("screen_saddle", "screen_bladder_bowel", "screen_both_legs", "screen_fever",
+                                 "screen_cancer", "screen_trauma", "screen_weight_loss")}
+    events = slot_events(outcome(dispatcher, domain, red_flags=["not_improving"], **answers))
+    [referral] = customs(dispatcher, "referral")
+    assert referral == {"type": "referral", "level": "gp", "red_flags": ["not_improving"]}
+    assert "999" in dispatcher.messages[0]["text"]  # what to do if warning signs appear
+    assert customs(dispatcher, "exercise")  # gentle exercises while waiting
+    assert events["screened"] is True
+
+
+def test_a_hinted_only_all_clear_offers_help_without_exercises(dispatcher, domain):
+    events = slot_events(outcome(dispatcher, domain, screening_scope="hinted", hinted_flags=["bladder_dysfunction"],
+                                 screen_bladder_bowel="no"))
+    assert customs(dispatcher, "referral") == [] and customs(dispatcher, "exercise") == []
+    assert "reassuring" in dispatcher.messages[0]["text"]
+    assert events["hinted_flags"] is None and "screened" not in events
