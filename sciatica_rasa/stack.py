@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sciatica_rasa.origins import allowed_origins
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
@@ -56,6 +58,8 @@ class Stack:
     # Rasa worker processes; more than one share the SQLite lock store.
     workers: int = field(default_factory=lambda: int(os.environ.get("RASA_WORKERS", 1)))
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    # Settings of this stack only, over the environment (ACTION_TIMEOUT, ALLOWED_ORIGINS...).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def on_free_ports(cls, workdir: Path, **options) -> "Stack":
@@ -102,11 +106,15 @@ class Stack:
             SQLALCHEMY_SILENCE_UBER_WARNING="1",
             TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
         )
+        env.update(self.extra_env)
         return env
+
+    def allowed_origins(self) -> list[str]:
+        """The page's own origins and ALLOWED_ORIGINS: the Rasa server's CORS and who may embed the panel."""
+        return allowed_origins(self.environment())
 
     def commands(self) -> dict[str, list[str]]:
         rasa = str(VENV_BIN / "rasa")
-        origins = [f"http://localhost:{self.ports.web}", f"http://127.0.0.1:{self.ports.web}"]
         return {
             "actions": [
                 str(VENV_BIN / "python"), "-m", "sciatica_rasa.action_server",
@@ -115,7 +123,7 @@ class Stack:
             "rasa": [
                 rasa, "run", "--model", str(self.model), "--port", str(self.ports.rasa),
                 "--endpoints", self.endpoints, "--credentials", self.credentials,
-                "--cors", *origins,
+                "--cors", *self.allowed_origins(),
             ],
             "web": [
                 str(VENV_BIN / "python"), "-m", "sciatica_rasa.webserver",

@@ -34,12 +34,7 @@ TEST_ACTION_TIMEOUT = DEFAULT_ACTION_TIMEOUT
 
 @dataclass
 class Servers(Stack):
-    """The project's Stack, with extra environment variables (ACTION_TIMEOUT, stores)."""
-
-    extra_env: dict[str, str] = field(default_factory=dict)
-
-    def environment(self) -> dict[str, str]:
-        return {**super().environment(), **self.extra_env}
+    """The project's Stack, with a restart and its logs."""
 
     def restart(self, names: tuple[str, ...], timeout: float = 300.0) -> None:
         self.stop(names)
