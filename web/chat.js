@@ -131,7 +131,8 @@
       const response = await fetch(state.endpoint, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sender, message }),
+        // Tells the channel this client draws the cards itself (see DEVELOPERS.md).
+        body: JSON.stringify({ sender, message, metadata: { cards: true } }),
         signal: controller.signal,
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -318,7 +319,8 @@
   function referralCard(card, text) {
     const level = Object.prototype.hasOwnProperty.call(REFERRALS, card.level) ? card.level : "urgent";
     const id = `card-${++state.cardCount}`;
-    const article = element("article", `card referral referral-${level}`);
+    // An article may not be an alert (ARIA in HTML), so the emergency card is a div.
+    const article = element(level === "emergency" ? "div" : "article", `card referral referral-${level}`);
     article.setAttribute("aria-labelledby", id);
     if (level === "emergency") article.setAttribute("role", "alert");
 
@@ -493,6 +495,29 @@
     return items.length > 0;
   }
 
+  // -- inside another website's page (web/embed.js) ---------------------------------
+
+  function embed() {
+    const params = new URLSearchParams(location.search);
+    const hostOrigin = params.get("host");
+    if (location.pathname.split("/").pop() !== "panel" || !hostOrigin) return;
+    document.body.classList.add("embedded");
+    const title = asText(params.get("title")).trim().slice(0, 80);
+    if (title) {
+      document.querySelector(".title").textContent = title;
+      document.title = title;
+    }
+    const tellHost = (type) => window.parent.postMessage({ type }, hostOrigin);
+    window.addEventListener("message", (event) => {
+      if (event.source !== window.parent || event.origin !== hostOrigin) return;
+      if (event.data && event.data.type === "sciatica-helper:focus") input.focus();
+    });
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") tellHost("sciatica-helper:close");
+    });
+    tellHost("sciatica-helper:ready");
+  }
+
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = input.value.trim();
@@ -502,6 +527,7 @@
   });
   restartButton.addEventListener("click", restart);
 
+  embed();
   state.sender = loadSender();
   if (!restore()) greet();
 })();
