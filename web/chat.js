@@ -61,6 +61,22 @@
 
   // -- storage ------------------------------------------------------------------
 
+  // A browser may deny storage to a panel embedded in another site (third-party
+  // storage blocked): the chat then works and forgets the conversation on reload.
+  const storage = (function () {
+    try {
+      window.sessionStorage.getItem(SENDER_KEY);
+      return window.sessionStorage;
+    } catch (error) {
+      const kept = new Map();
+      return {
+        getItem: (key) => (kept.has(key) ? kept.get(key) : null),
+        setItem: (key, value) => kept.set(key, String(value)),
+        removeItem: (key) => kept.delete(key),
+      };
+    }
+  })();
+
   function historyKey(sender) {
     return STORE_PREFIX + "history:" + sender;
   }
@@ -72,17 +88,17 @@
   }
 
   function loadSender() {
-    let sender = sessionStorage.getItem(SENDER_KEY);
+    let sender = storage.getItem(SENDER_KEY);
     if (!sender || !/^web-[0-9a-f]{32}$/.test(sender)) {
       sender = newSenderId();
-      sessionStorage.setItem(SENDER_KEY, sender);
+      storage.setItem(SENDER_KEY, sender);
     }
     return sender;
   }
 
   function loadHistory(sender) {
     try {
-      const items = JSON.parse(sessionStorage.getItem(historyKey(sender)) || "[]");
+      const items = JSON.parse(storage.getItem(historyKey(sender)) || "[]");
       return Array.isArray(items) ? items.filter(isItem) : [];
     } catch (error) {
       return []; // unreadable history: start afresh rather than break the page
@@ -91,7 +107,7 @@
 
   function saveHistory(sender, items) {
     try {
-      sessionStorage.setItem(historyKey(sender), JSON.stringify(items.slice(-MAX_STORED_ITEMS)));
+      storage.setItem(historyKey(sender), JSON.stringify(items.slice(-MAX_STORED_ITEMS)));
     } catch (error) {
       // Storage full or disabled: the conversation goes on, only a reload forgets it.
     }
@@ -476,9 +492,9 @@
 
   function restart() {
     const previous = state.sender;
-    sessionStorage.removeItem(historyKey(previous));
+    storage.removeItem(historyKey(previous));
     state.sender = newSenderId();
-    sessionStorage.setItem(SENDER_KEY, state.sender);
+    storage.setItem(SENDER_KEY, state.sender);
     // The server forgets the old conversation too; its reply is not for this page.
     postMessage(previous, "/restart").catch(() => {});
     list.replaceChildren();

@@ -85,8 +85,10 @@
     root.insertBefore(frame, launcher);
   }
 
+  let panelReady = false; // the panel's page has loaded and listens
+
   function tellPanel(type) {
-    if (frame && frame.contentWindow) frame.contentWindow.postMessage({ type }, botOrigin);
+    if (panelReady) frame.contentWindow.postMessage({ type }, botOrigin);
   }
 
   function open() {
@@ -116,7 +118,10 @@
     if (!frame || event.source !== frame.contentWindow || event.origin !== botOrigin) return;
     const type = event.data && event.data.type;
     if (type === "sciatica-helper:close") close();
-    else if (type === "sciatica-helper:ready" && isOpen()) tellPanel("sciatica-helper:focus");
+    else if (type === "sciatica-helper:ready") {
+      panelReady = true;
+      if (isOpen()) tellPanel("sciatica-helper:focus");
+    }
   });
 
   root.appendChild(launcher);

@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+from accessibility import axe_violations
+
 pytestmark = pytest.mark.browser
 
 SADDLE_NUMBNESS = "I can't feel the toilet paper when I wipe"
@@ -72,7 +74,7 @@ def test_saddle_numbness_shows_an_unmistakable_emergency_card(chat):
     chat.open()
     chat.say(SADDLE_NUMBNESS)
     page = chat.page
-    card = page.locator('article.referral-emergency[role="alert"]')
+    card = page.locator('.referral-emergency[role="alert"]')
     assert card.count() == 1
     # It is scrolled into view and its first call link is on the first screen.
     first_call = card.locator('a.call[href="tel:999"]')
@@ -215,3 +217,12 @@ def test_page_is_served_with_a_strict_content_security_policy(stack):
     assert directives["script-src"] == "'self'"
     assert "unsafe" not in policy and "*" not in policy
     assert f":{stack.ports.rasa}" in directives["connect-src"]
+
+
+def test_axe_core_finds_no_accessibility_violation_after_an_exercise_and_an_emergency_card(chat):
+    chat.open()
+    chat.say("what stretch for piriformis")
+    chat.say(SADDLE_NUMBNESS)
+    assert chat.page.locator("article.exercise-card").count() == 1
+    assert chat.page.locator(".referral-emergency").count() == 1
+    assert axe_violations(chat.page) == []
