@@ -148,7 +148,8 @@ def test_start_again_clears_the_conversation_and_uses_a_new_sender(chat):
     stored = chat.page.evaluate("s => sessionStorage.getItem('sciatica-helper:history:' + s)", old_sender)
     assert stored is None
     sent = chat.sent_messages()[before:]
-    assert {"sender": old_sender, "message": "/restart"} in sent
+    assert {"sender": old_sender, "message": "/restart"} in [{"sender": b["sender"], "message": b["message"]} for b in sent]
+    assert all(body["metadata"] == {"cards": True} for body in sent)  # the page draws the cards itself
 
 
 def test_an_unreachable_server_gets_a_kind_message_with_the_emergency_numbers(chat):
