@@ -97,7 +97,9 @@ def texts(replies: Iterable[dict[str, Any]]) -> str:
 class SocketUser:
     """One user of the socket.io channel: session_request first, then user_uttered."""
 
-    def __init__(self, rasa_url: str, quiet_seconds: float = 1.0):
+    def __init__(self, rasa_url: str, quiet_seconds: float = 1.0, cards: bool = True):
+        # A client that draws the cards gets the payloads as messages of their own (DEVELOPERS.md).
+        self.cards = cards
         self.client = socketio.Client(reconnection=False)
         self.quiet_seconds = quiet_seconds
         self.received: list[dict[str, Any]] = []
@@ -123,6 +125,8 @@ class SocketUser:
         """Send a user_uttered event; the bot's messages once it has been quiet a while."""
         with self._lock:
             self.received.clear()
+        if self.cards and isinstance(data, dict):
+            data = {**data, "metadata": {"cards": True}}
         self.client.emit("user_uttered", data)
         deadline = time.monotonic() + timeout
         seen, last_change = 0, time.monotonic()
