@@ -35,7 +35,7 @@ setup:
 
 # The project's own spaCy pipeline; rebuilt when its inputs change (by content).
 pipeline: setup
-	@$(PY) -m sciatica.nlp.pipeline
+	@$(PY) scripts/run_step.py pipeline -- $(PY) -m sciatica.nlp.pipeline
 
 # Trained only when the training inputs changed (by content), see scripts/train.py.
 model: pipeline

@@ -17,6 +17,12 @@ At start the channels also:
 - stop the server when no model could be loaded: Rasa would otherwise serve a
   bot that only ever apologises.
 
+A client that draws the cards itself says so in the message's metadata
+(`{"cards": true}`, as the project's page does); any other client gets each bot
+message as one readable bubble with its buttons (sciatica.readable), since the
+text Rasa would split at blank lines and a payload the client ignores made an
+exercise arrive as seven bubbles.
+
 Request bodies are checked before Rasa sees them: a REST request needs a JSON
 object with a `sender`; a message that is not text counts as empty. Neither the
 user's text nor a request body is ever logged.
@@ -32,16 +38,18 @@ import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Set, Text
 
 import rasa.core.actions.action
-from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from rasa.shared.core.events import BotUttered, UserUttered
-from sanic import Blueprint, Sanic
+from sanic import Blueprint, Sanic, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
 from sciatica.input_guard import RESTART_PAYLOAD, STARTED_AGAIN_REPLY, as_text, guard
+from sciatica.readable import readable_reply
 from sciatica_rasa.components import TYPED_COMMAND
+from sciatica_rasa.origins import allowed_origins
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +60,8 @@ DEFAULT_ACTION_TIMEOUT = 15.0
 MAX_CONCURRENT_TURNS_ENV = "MAX_CONCURRENT_TURNS"
 DEFAULT_MAX_CONCURRENT_TURNS = 8
 MAX_SENDER_CHARS = 128
+# Message metadata of a client that draws the custom payloads as cards.
+CARDS_METADATA_KEY = "cards"
 # Exit code of a Rasa server that refused to start without a model.
 NO_MODEL_EXIT_CODE = 3
 
@@ -81,6 +91,40 @@ class _CountingOutput(OutputChannel):
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         self.sent += 1
         await self.inner.send_response(recipient_id, message)
+
+
+class _CardlessOutput(OutputChannel):
+    """For a client that draws no cards: each bot message as one bubble, never split."""
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+
+    def name(self) -> Text:  # type: ignore[override]
+        return self.inner.name()
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        reply = readable_reply(message)
+        if reply is None:
+            return
+        # Rasa 3.6's own channels split text at blank lines in every public send_*;
+        # their private writers send one message as it is.
+        if isinstance(self.inner, CollectingOutputChannel):
+            # REST: the payload stays next to the text, as the message contract says.
+            await self.inner._persist_message(self.inner._message(
+                recipient_id, text=reply.text, buttons=reply.buttons or None, custom=message.get("custom"),
+            ))
+        elif isinstance(self.inner, SocketIOOutput):
+            # Only the keys socket.io widgets know: rasa-webchat tells messages apart by their keys.
+            event: Dict[Text, Any] = {"text": reply.text}
+            if reply.buttons:
+                event["quick_replies"] = [{"content_type": "text", **button} for button in reply.buttons]
+            await self.inner._send_message(recipient_id, event)
+        else:
+            await self.inner.send_response(recipient_id, {"text": reply.text, "buttons": reply.buttons})
+
+
+def renders_cards(metadata: Any) -> bool:
+    return isinstance(metadata, dict) and metadata.get(CARDS_METADATA_KEY) is True
 
 
 async def _offered_payloads(app: Optional[Sanic], sender_id: Text) -> Set[Text]:
@@ -172,6 +216,8 @@ class _GuardedChannel:
 
     def _guarded(self, on_new_message: Handler) -> Handler:
         async def handle(message: UserMessage) -> None:
+            if not renders_cards(message.metadata):
+                message.output_channel = _CardlessOutput(message.output_channel)
             output = _CountingOutput(message.output_channel)
             message.output_channel = output
             result = guard(message.text, await _offered_payloads(self._app, message.sender_id))
@@ -270,6 +316,26 @@ async def _enter_room(sio: Any, sid: Text, room: Text) -> None:
         await entered
 
 
+def _refuse_other_origins(sio: Any, allowed: Set[Text]) -> None:
+    """Refuse socket.io requests from a web page whose origin is not allowed.
+
+    Rasa turns socket.io's own origin check off and leaves CORS to Sanic, which
+    browsers skip for WebSockets: a page of any site could connect. Turning the
+    check back on would also repeat Sanic's CORS headers, which browsers refuse,
+    so the check wraps the request handler (before the route is made from it).
+    The list is the server's CORS list (`--cors`, set by sciatica_rasa.stack).
+    """
+    handle_request = sio.eio.handle_request
+
+    async def checked(request: Request, *args: Any, **kwargs: Any) -> Any:
+        origin = request.headers.get("origin")
+        if origin and origin not in allowed:
+            return response.text(f"{origin} is not an allowed origin (ALLOWED_ORIGINS).", status=403)
+        return await handle_request(request, *args, **kwargs)
+
+    sio.eio.handle_request = checked
+
+
 class GuardedSocketIOInput(_GuardedChannel, SocketIOInput):
     """The socket.io channel, guarded, with Rasa's session and message handlers replaced."""
 
@@ -281,6 +347,7 @@ class GuardedSocketIOInput(_GuardedChannel, SocketIOInput):
         guarded = self._guarded(on_new_message)
         blueprint = super().blueprint(guarded)
         sio = self.sio
+        _refuse_other_origins(sio, set(allowed_origins()))
 
         async def session_request(sid: Text, data: Any = None) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None

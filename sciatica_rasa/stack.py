@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sciatica_rasa.origins import allowed_origins
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
@@ -56,6 +58,8 @@ class Stack:
     # Rasa worker processes; more than one share the SQLite lock store.
     workers: int = field(default_factory=lambda: int(os.environ.get("RASA_WORKERS", 1)))
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    # Settings of this stack only, over the environment (ACTION_TIMEOUT, ALLOWED_ORIGINS...).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def on_free_ports(cls, workdir: Path, **options) -> "Stack":
@@ -101,12 +105,18 @@ class Stack:
             RASA_TELEMETRY_ENABLED="false",
             SQLALCHEMY_SILENCE_UBER_WARNING="1",
             TF_CPP_MIN_LOG_LEVEL=env.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+            # Libraries' warnings about their own deprecated APIs filled the logs; nothing a user can act on.
+            PYTHONWARNINGS=env.get("PYTHONWARNINGS", "ignore::DeprecationWarning"),
         )
+        env.update(self.extra_env)
         return env
+
+    def allowed_origins(self) -> list[str]:
+        """The page's own origins and ALLOWED_ORIGINS: the Rasa server's CORS and who may embed the panel."""
+        return allowed_origins(self.environment())
 
     def commands(self) -> dict[str, list[str]]:
         rasa = str(VENV_BIN / "rasa")
-        origins = [f"http://localhost:{self.ports.web}", f"http://127.0.0.1:{self.ports.web}"]
         return {
             "actions": [
                 str(VENV_BIN / "python"), "-m", "sciatica_rasa.action_server",
@@ -115,7 +125,7 @@ class Stack:
             "rasa": [
                 rasa, "run", "--model", str(self.model), "--port", str(self.ports.rasa),
                 "--endpoints", self.endpoints, "--credentials", self.credentials,
-                "--cors", *origins,
+                "--cors", *self.allowed_origins(),
             ],
             "web": [
                 str(VENV_BIN / "python"), "-m", "sciatica_rasa.webserver",
@@ -147,6 +157,24 @@ class Stack:
                 start_new_session=True,  # its own process group, stopped as one
             )
 
+    def ports_by_name(self) -> dict[str, int]:
+        return {"actions": self.ports.actions, "rasa": self.ports.rasa, "web": self.ports.web}
+
+    def busy_ports(self, names: tuple[str, ...] = ("actions", "rasa", "web")) -> dict[str, int]:
+        """The ports of `names` that something already listens on."""
+        return {name: port for name, port in self.ports_by_name().items() if name in names and port_in_use(port)}
+
+    def answers(self, name: str) -> bool:
+        """The process this stack started for `name` is alive, listens on its port and answers."""
+        process = self.processes.get(name)
+        if process is None or process.poll() is not None:
+            return False
+        owners = listening_process_groups(self.ports_by_name()[name])
+        # An orphan of an earlier run on the port would answer too: it must be ours.
+        if owners is not None and owners != {process.pid}:
+            return False
+        return _answers(self.health_urls()[name])
+
     def wait_ready(self, timeout: float = 300.0, names: tuple[str, ...] | None = None) -> None:
         deadline = time.monotonic() + timeout
         pending = dict(self.health_urls())
@@ -159,29 +187,81 @@ class Stack:
                         f"the {name} server stopped with exit code {process.returncode}; "
                         f"see {self.log_dir / (name + '.log')}"
                     )
-                if _answers(url):
+                if self.answers(name):
                     del pending[name]
             if time.monotonic() > deadline:
                 raise TimeoutError(f"not ready after {timeout:.0f} s: {', '.join(pending)}")
             time.sleep(0.5)
 
     def stop(self, names: tuple[str, ...] | None = None, timeout: float = 15.0) -> None:
-        for name in names or tuple(self.processes):
-            process = self.processes.pop(name, None)
-            if process is None or process.poll() is not None:
-                continue
-            os.killpg(process.pid, signal.SIGTERM)
+        """Stop `names` (default: all) together: SIGTERM to each process group, SIGKILL after `timeout`.
+
+        Each process stays in `processes` until it is gone, so a stop that is
+        interrupted can be run again and still finds every process.
+        """
+        names = tuple(name for name in (names or tuple(self.processes)) if name in self.processes)
+        for name in names:
+            _signal_group(self.processes[name], signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for name in names:
+            process = self.processes[name]
             try:
-                process.wait(timeout)
+                process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+                pass
+            # Also what the process left behind in its group (Sanic workers).
+            _signal_group(process, signal.SIGKILL)
+            process.wait()
+            del self.processes[name]
 
     def pid(self, name: str) -> int:
         return self.processes[name].pid
 
     def crashed(self) -> str | None:
         return next((name for name, p in self.processes.items() if p.poll() is not None), None)
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(process.pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass  # the whole group is gone already
+
+
+def port_in_use(port: int) -> bool:
+    """Something listens on `port` (any address): a server of ours could not start there."""
+    with socket.socket() as probe:
+        # Only a listener makes the bind fail, not connections of an earlier run in TIME_WAIT.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("0.0.0.0", port))
+        except OSError:
+            return True
+    return False
+
+
+def listening_process_groups(port: int) -> set[int] | None:
+    """Process groups of the processes listening on TCP `port`, from /proc; None where there is no /proc."""
+    inodes: set[str] = set()
+    try:
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with open(table) as rows:
+                for row in list(rows)[1:]:
+                    fields = row.split()
+                    # local address HEX_IP:HEX_PORT, state 0A is LISTEN
+                    if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                        inodes.add(fields[9])
+    except OSError:
+        return None
+    groups: set[int] = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            sockets = {os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")}
+            if any(f"socket:[{inode}]" in sockets for inode in inodes):
+                groups.add(os.getpgid(int(pid)))
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+    return groups
 
 
 def _answers(url: str) -> bool:

@@ -1,22 +1,42 @@
-"""Serve the chat page (web/) and tell it where the Rasa server listens.
+"""Serve the chat page (web/), the embeddable panel and embed.js, and tell the page where Rasa listens.
 
-Everything the page needs is served from here: no CDN, so it works offline.
+Sanic (already Rasa's web framework, so no new dependency) serves the files:
+HTTP/1.1, keep-alive, graceful shutdown on SIGTERM, no request lines in the
+logs. Everything the page needs is served from here: no CDN, so it works offline.
+
+- `/` is the page; `/panel?host=ORIGIN&title=...` is the same page inside the
+  launcher's iframe on a site in ALLOWED_ORIGINS; for a site that is not, it is
+  a page saying so (with the emergency numbers), never a panel that waits forever.
+- `/embed.js` is the one script another site adds (see README, "On your website").
 """
 from __future__ import annotations
 
 import argparse
-import json
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+import logging
+import os
 from pathlib import Path
 
+from sanic import Sanic, response
+from sanic.request import Request
+
+from sciatica_rasa.origins import OriginError, allowed_origins, extra_origins, parse_origins
+
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
+# The files a browser may fetch, with their types: nothing else under web/ is served.
+FILES = {
+    "index.html": "text/html; charset=utf-8",
+    "not-allowed.html": "text/html; charset=utf-8",
+    "chat.js": "text/javascript; charset=utf-8",
+    "chat.css": "text/css; charset=utf-8",
+    "embed.js": "text/javascript; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
+}
 
 
-def content_security_policy(rasa_port: int) -> str:
-    """The page runs no code but its own, and talks to the Rasa server only."""
+def content_security_policy(rasa_port: int, frame_ancestors: str | None = "'none'") -> str:
+    """The page runs no code but its own, talks to the Rasa server only, and is framed only where allowed."""
     rasa = " ".join(f"http://{host}:{rasa_port}" for host in ("localhost", "127.0.0.1"))
-    return "; ".join([
+    directives = [
         "default-src 'none'",
         "script-src 'self'",
         "style-src 'self'",
@@ -24,33 +44,66 @@ def content_security_policy(rasa_port: int) -> str:
         f"connect-src 'self' {rasa}",
         "base-uri 'none'",
         "form-action 'none'",
-        "frame-ancestors 'none'",
-    ])
+    ]
+    if frame_ancestors is not None:
+        directives.append(f"frame-ancestors {frame_ancestors}")
+    return "; ".join(directives)
 
 
-class PageHandler(SimpleHTTPRequestHandler):
-    rasa_port = 5005
+def panel_host(request: Request) -> str | None:
+    """The embedding site's origin as embed.js reports it, or None if it is not one."""
+    try:
+        [origin] = parse_origins(request.args.get("host", ""))
+    except (OriginError, ValueError):
+        return None
+    return origin
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
-        if self.path.split("?")[0] == "/config.json":
-            body = json.dumps({"rasaPort": self.rasa_port}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        super().do_GET()
 
-    def end_headers(self) -> None:
-        self.send_header("Content-Security-Policy", content_security_policy(self.rasa_port))
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Referrer-Policy", "no-referrer")
-        self.send_header("Cache-Control", "no-cache")  # revalidate, so an update shows at once
-        super().end_headers()
+def create_app(rasa_port: int, web_port: int, env: dict[str, str]) -> Sanic:
+    app = Sanic("sciatica_web")
+    env = {**env, "WEB_PORT": str(web_port)}
+    allowed = set(allowed_origins(env))
+    embedders = extra_origins(env)
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002
-        pass  # no request lines (they may carry user data) in the default logs
+    def page(name: str, frame_ancestors: str | None):
+        async def serve(_request: Request):
+            return await response.file(
+                WEB_ROOT / name, mime_type=FILES[name],
+                headers={"Content-Security-Policy": content_security_policy(rasa_port, frame_ancestors)},
+            )
+        return serve
+
+    index = page("index.html", "'none'")
+    panel = page("index.html", " ".join(["'self'", *embedders]))
+    # The refusal has to show inside any site's frame, so it sets no frame-ancestors.
+    refusal = page("not-allowed.html", None)
+
+    @app.get("/")
+    async def home(request: Request):
+        return await index(request)
+
+    @app.get("/panel")
+    async def embedded_panel(request: Request):
+        return await (panel if panel_host(request) in allowed else refusal)(request)
+
+    @app.get("/config.json")
+    async def config(_request: Request):
+        return response.json({"rasaPort": rasa_port})
+
+    @app.get("/<name:str>")
+    async def static(_request: Request, name: str):
+        if name not in FILES:
+            return response.text("Not found", status=404)
+        return await response.file(WEB_ROOT / name, mime_type=FILES[name])
+
+    @app.on_response
+    async def common_headers(_request: Request, resp) -> None:
+        resp.headers.setdefault("Content-Security-Policy", content_security_policy(rasa_port))
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Referrer-Policy"] = "no-referrer"
+        resp.headers["Cache-Control"] = "no-cache"  # revalidate, so an update shows at once
+
+    return app
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -58,9 +111,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--rasa-port", type=int, default=5005)
     args = parser.parse_args(argv)
-    handler = type("Handler", (PageHandler,), {"rasa_port": args.rasa_port})
-    server = ThreadingHTTPServer(("0.0.0.0", args.port), partial(handler, directory=str(WEB_ROOT)))
-    server.serve_forever()
+    # Sanic's start-up banner and INFO lines say nothing a user of `make run` needs.
+    logging.getLogger("sanic.root").setLevel(logging.WARNING)
+    app = create_app(args.rasa_port, args.port, dict(os.environ))
+    app.run(host="0.0.0.0", port=args.port, access_log=False, motd=False, workers=1)
 
 
 if __name__ == "__main__":

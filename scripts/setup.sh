@@ -35,22 +35,36 @@ if [[ -x "$VENV/bin/python" ]] && is_python310 "$VENV/bin/python" && [[ -f "$sta
     exit 0
 fi
 
+# pip's own output (its warnings included) goes to the log; the terminal gets one line,
+# or the end of the log when the install failed.
+log="${LOG_DIR:-var/log}/setup.log"
+mkdir -p "$(dirname "$log")"
+: >"$log"
+failed() {
+    echo " failed" >&2
+    echo "setup: $1; the end of $log:" >&2
+    tail -n 30 "$log" | sed 's/^/setup:   /' >&2
+    exit 1
+}
+
+start=$SECONDS
 if [[ ! -x "$VENV/bin/python" ]] || ! is_python310 "$VENV/bin/python"; then
     if ! python310="$(find_python310)"; then
         echo "setup: no Python 3.10 found (Rasa 3.6 needs 3.10)." >&2
         echo "setup: install one, e.g. 'pyenv install 3.10', or set PYTHON=/path/to/python3.10." >&2
         exit 1
     fi
-    echo "setup: creating $VENV with $python310"
+    printf 'setup: creating %s with %s and installing the dependencies (about 3 minutes; log: %s) ...' "$VENV" "$python310" "$log"
     rm -rf "$VENV"
-    "$python310" -m venv "$VENV"
+    "$python310" -m venv "$VENV" >>"$log" 2>&1 || failed "creating $VENV failed"
+else
+    printf 'setup: installing the dependencies into %s (log: %s) ...' "$VENV" "$log"
 fi
-
-echo "setup: installing the project and its dependencies into $VENV (first time: a few minutes)"
-start=$SECONDS
 # Only pip itself: Rasa pins setuptools and packaging, which newer wheel/setuptools break.
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip<25"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[$EXTRAS]"
+"$VENV/bin/python" -m pip install --disable-pip-version-check --upgrade "pip<25" >>"$log" 2>&1 \
+    || failed "upgrading pip failed"
+"$VENV/bin/python" -m pip install --disable-pip-version-check -e ".[$EXTRAS]" >>"$log" 2>&1 \
+    || failed "installing the dependencies failed"
 rm -f "$VENV"/.installed-*
 touch "$stamp"
-echo "setup: done in $((SECONDS - start)) s"
+echo " done in $((SECONDS - start)) s"

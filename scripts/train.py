@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -49,12 +50,38 @@ def inputs_digest() -> str:
     return digest.hexdigest()
 
 
+class Progress:
+    """On a terminal, one line rewritten in place: the time so far and what Rasa is training."""
+
+    STAGE = re.compile(r"(?:Starting to train component|Restored component) '([^']+)'")
+
+    def __init__(self, log: Path, interactive: bool) -> None:
+        self.log = log
+        self.interactive = interactive
+        self.stage = "starting"
+
+    def show(self, seconds: float) -> None:
+        if not self.interactive:
+            return
+        try:
+            found = self.STAGE.findall(self.log.read_text(errors="replace"))
+        except OSError:
+            found = []
+        self.stage = found[-1] if found else self.stage
+        print(f"\r\033[Ktrain: {seconds // 60:.0f}:{seconds % 60:02.0f} training {self.stage} ...", end="", flush=True)
+
+    def done(self) -> None:
+        if self.interactive:
+            print("\r\033[K", end="", flush=True)
+
+
 def main() -> int:
     digest = inputs_digest()
     if MODEL.is_file() and STAMP.is_file() and STAMP.read_text().strip() == digest:
         print(f"train: model is up to date ({MODEL.relative_to(ROOT)})")
         return 0
-    print("train: training the model (a few minutes on two cores)")
+    log = Path(os.environ.get("LOG_DIR", ROOT / "var" / "log")) / "train.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
     start = time.monotonic()
     command = [
         str(ROOT / ".venv" / "bin" / "rasa"), "train",
@@ -62,12 +89,23 @@ def main() -> int:
         "--domain", "domain.yml", "--config", "config.yml",
         "--out", "models", "--fixed-model-name", "sciatica",
     ]
-    # WARNING also turns off Rasa's progress bars, which flood CI logs.
-    env = {**os.environ, "LOG_LEVEL": os.environ.get("TRAIN_LOG_LEVEL", "WARNING")}
-    result = subprocess.run(command, cwd=ROOT, env=env)
-    if result.returncode != 0 or not MODEL.is_file():
-        print("train: training failed", file=sys.stderr)
-        return result.returncode or 1
+    # INFO names each component as its training starts: the progress line reads it from the log.
+    env = {**os.environ, "LOG_LEVEL": os.environ.get("TRAIN_LOG_LEVEL", "INFO")}
+    env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
+    progress = Progress(log, interactive=sys.stdout.isatty())
+    print(f"train: training the model (a few minutes on two cores; log: {log.relative_to(ROOT) if log.is_relative_to(ROOT) else log}) ...",
+          end="" if progress.interactive else "\n", flush=True)
+    with open(log, "w") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        while process.poll() is None:
+            progress.show(time.monotonic() - start)
+            time.sleep(1)
+    progress.done()
+    if process.returncode != 0 or not MODEL.is_file():
+        print(f"train: training failed (exit code {process.returncode}); the end of {log}:", file=sys.stderr)
+        for line in log.read_text(errors="replace").splitlines()[-30:]:
+            print(f"train:   {line}", file=sys.stderr)
+        return process.returncode or 1
     seconds = time.monotonic() - start
     STAMP.write_text(digest + "\n")
     TIMING.write_text(json.dumps({"seconds": round(seconds, 1), "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}) + "\n")

@@ -61,6 +61,22 @@
 
   // -- storage ------------------------------------------------------------------
 
+  // A browser may deny storage to a panel embedded in another site (third-party
+  // storage blocked): the chat then works and forgets the conversation on reload.
+  const storage = (function () {
+    try {
+      window.sessionStorage.getItem(SENDER_KEY);
+      return window.sessionStorage;
+    } catch (error) {
+      const kept = new Map();
+      return {
+        getItem: (key) => (kept.has(key) ? kept.get(key) : null),
+        setItem: (key, value) => kept.set(key, String(value)),
+        removeItem: (key) => kept.delete(key),
+      };
+    }
+  })();
+
   function historyKey(sender) {
     return STORE_PREFIX + "history:" + sender;
   }
@@ -72,17 +88,17 @@
   }
 
   function loadSender() {
-    let sender = sessionStorage.getItem(SENDER_KEY);
+    let sender = storage.getItem(SENDER_KEY);
     if (!sender || !/^web-[0-9a-f]{32}$/.test(sender)) {
       sender = newSenderId();
-      sessionStorage.setItem(SENDER_KEY, sender);
+      storage.setItem(SENDER_KEY, sender);
     }
     return sender;
   }
 
   function loadHistory(sender) {
     try {
-      const items = JSON.parse(sessionStorage.getItem(historyKey(sender)) || "[]");
+      const items = JSON.parse(storage.getItem(historyKey(sender)) || "[]");
       return Array.isArray(items) ? items.filter(isItem) : [];
     } catch (error) {
       return []; // unreadable history: start afresh rather than break the page
@@ -91,7 +107,7 @@
 
   function saveHistory(sender, items) {
     try {
-      sessionStorage.setItem(historyKey(sender), JSON.stringify(items.slice(-MAX_STORED_ITEMS)));
+      storage.setItem(historyKey(sender), JSON.stringify(items.slice(-MAX_STORED_ITEMS)));
     } catch (error) {
       // Storage full or disabled: the conversation goes on, only a reload forgets it.
     }
@@ -131,7 +147,8 @@
       const response = await fetch(state.endpoint, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sender, message }),
+        // Tells the channel this client draws the cards itself (see DEVELOPERS.md).
+        body: JSON.stringify({ sender, message, metadata: { cards: true } }),
         signal: controller.signal,
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -318,7 +335,8 @@
   function referralCard(card, text) {
     const level = Object.prototype.hasOwnProperty.call(REFERRALS, card.level) ? card.level : "urgent";
     const id = `card-${++state.cardCount}`;
-    const article = element("article", `card referral referral-${level}`);
+    // An article may not be an alert (ARIA in HTML), so the emergency card is a div.
+    const article = element(level === "emergency" ? "div" : "article", `card referral referral-${level}`);
     article.setAttribute("aria-labelledby", id);
     if (level === "emergency") article.setAttribute("role", "alert");
 
@@ -474,9 +492,9 @@
 
   function restart() {
     const previous = state.sender;
-    sessionStorage.removeItem(historyKey(previous));
+    storage.removeItem(historyKey(previous));
     state.sender = newSenderId();
-    sessionStorage.setItem(SENDER_KEY, state.sender);
+    storage.setItem(SENDER_KEY, state.sender);
     // The server forgets the old conversation too; its reply is not for this page.
     postMessage(previous, "/restart").catch(() => {});
     list.replaceChildren();
@@ -493,6 +511,29 @@
     return items.length > 0;
   }
 
+  // -- inside another website's page (web/embed.js) ---------------------------------
+
+  function embed() {
+    const params = new URLSearchParams(location.search);
+    const hostOrigin = params.get("host");
+    if (location.pathname.split("/").pop() !== "panel" || !hostOrigin) return;
+    document.body.classList.add("embedded");
+    const title = asText(params.get("title")).trim().slice(0, 80);
+    if (title) {
+      document.querySelector(".title").textContent = title;
+      document.title = title;
+    }
+    const tellHost = (type) => window.parent.postMessage({ type }, hostOrigin);
+    window.addEventListener("message", (event) => {
+      if (event.source !== window.parent || event.origin !== hostOrigin) return;
+      if (event.data && event.data.type === "sciatica-helper:focus") input.focus();
+    });
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") tellHost("sciatica-helper:close");
+    });
+    tellHost("sciatica-helper:ready");
+  }
+
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = input.value.trim();
@@ -502,6 +543,7 @@
   });
   restartButton.addEventListener("click", restart);
 
+  embed();
   state.sender = loadSender();
   if (!restore()) greet();
 })();

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import urllib.request
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 import pytest
 
-from sciatica_rasa.stack import ROOT, Stack
+from sciatica_rasa.stack import ROOT, Stack, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,6 +35,9 @@ MODEL = ROOT / "models" / "sciatica.tar.gz"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 PHONE = {"width": 360, "height": 740}
 LOCAL_HOSTS = {"localhost", "127.0.0.1"}
+# npm tools pinned in tests/browser/package-lock.json, installed by scripts/install_browser.sh.
+NPM_TOOLS = ROOT / "tests" / "browser" / "node_modules"
+
 REPLY_TIMEOUT_MS = 60_000
 
 # A bot reply has arrived: no typing indicator, and more bot messages than before.
@@ -73,12 +79,67 @@ def browser(playwright_api):
     browser.close()
 
 
+class HostSite:
+    """Another website on a local port of its own: pages the tests write, and the npm tools."""
+
+    def __init__(self, root: Path, host: str):
+        self.root = root
+        self.port = free_port()
+        handler = partial(_QuietFiles, directory=str(root))
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self.server.daemon_threads = True
+        self.origin = f"http://{host}:{self.port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def page(self, name: str, html: str) -> str:
+        (self.root / name).write_text(html)
+        return f"{self.origin}/{name}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class _QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
 @pytest.fixture(scope="session")
-def stack(browser, tmp_path_factory) -> Iterator[Stack]:
+def host_sites(tmp_path_factory) -> Iterator[tuple[HostSite, HostSite]]:
+    """An allowed site (in ALLOWED_ORIGINS) and one that is not."""
+    root = tmp_path_factory.mktemp("host-sites")
+    (root / "node_modules").symlink_to(NPM_TOOLS)
+    # The allowed site is on localhost like the bot (another origin, the same site), as a
+    # clinic's www.clinic.example with the bot on chat.clinic.example: browsers that deny
+    # storage to other sites' frames still let the panel keep its history there.
+    sites = (HostSite(root, "localhost"), HostSite(root, "127.0.0.1"))
+    yield sites
+    for site in sites:
+        site.close()
+
+
+@pytest.fixture(scope="session")
+def allowed_site(host_sites) -> HostSite:
+    return host_sites[0]
+
+
+@pytest.fixture(scope="session")
+def other_site(host_sites) -> HostSite:
+    return host_sites[1]
+
+
+@pytest.fixture(scope="session")
+def stack(browser, host_sites, tmp_path_factory) -> Iterator[Stack]:
     # Depends on the browser so a missing Chromium is reported before a slow start.
     if not MODEL.is_file():
         pytest.fail(f"no trained model at {MODEL}: run `make model` first", pytrace=False)
-    with Stack.on_free_ports(tmp_path_factory.mktemp("browser-stack")).serving() as stack:
+    if not (NPM_TOOLS / "axe-core" / "axe.min.js").is_file():
+        _unavailable(f"no npm tools in {NPM_TOOLS}: run scripts/install_browser.sh")
+    stack = Stack.on_free_ports(
+        tmp_path_factory.mktemp("browser-stack"), extra_env={"ALLOWED_ORIGINS": host_sites[0].origin},
+    )
+    with stack.serving() as stack:
         yield stack
 
 

@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+from accessibility import axe_violations
+
 pytestmark = pytest.mark.browser
 
 SADDLE_NUMBNESS = "I can't feel the toilet paper when I wipe"
@@ -72,7 +74,7 @@ def test_saddle_numbness_shows_an_unmistakable_emergency_card(chat):
     chat.open()
     chat.say(SADDLE_NUMBNESS)
     page = chat.page
-    card = page.locator('article.referral-emergency[role="alert"]')
+    card = page.locator('.referral-emergency[role="alert"]')
     assert card.count() == 1
     # It is scrolled into view and its first call link is on the first screen.
     first_call = card.locator('a.call[href="tel:999"]')
@@ -146,7 +148,8 @@ def test_start_again_clears_the_conversation_and_uses_a_new_sender(chat):
     stored = chat.page.evaluate("s => sessionStorage.getItem('sciatica-helper:history:' + s)", old_sender)
     assert stored is None
     sent = chat.sent_messages()[before:]
-    assert {"sender": old_sender, "message": "/restart"} in sent
+    assert {"sender": old_sender, "message": "/restart"} in [{"sender": b["sender"], "message": b["message"]} for b in sent]
+    assert all(body["metadata"] == {"cards": True} for body in sent)  # the page draws the cards itself
 
 
 def test_an_unreachable_server_gets_a_kind_message_with_the_emergency_numbers(chat):
@@ -215,3 +218,12 @@ def test_page_is_served_with_a_strict_content_security_policy(stack):
     assert directives["script-src"] == "'self'"
     assert "unsafe" not in policy and "*" not in policy
     assert f":{stack.ports.rasa}" in directives["connect-src"]
+
+
+def test_axe_core_finds_no_accessibility_violation_after_an_exercise_and_an_emergency_card(chat):
+    chat.open()
+    chat.say("what stretch for piriformis")
+    chat.say(SADDLE_NUMBNESS)
+    assert chat.page.locator("article.exercise-card").count() == 1
+    assert chat.page.locator(".referral-emergency").count() == 1
+    assert axe_violations(chat.page) == []

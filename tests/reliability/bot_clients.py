@@ -34,12 +34,7 @@ TEST_ACTION_TIMEOUT = DEFAULT_ACTION_TIMEOUT
 
 @dataclass
 class Servers(Stack):
-    """The project's Stack, with extra environment variables (ACTION_TIMEOUT, stores)."""
-
-    extra_env: dict[str, str] = field(default_factory=dict)
-
-    def environment(self) -> dict[str, str]:
-        return {**super().environment(), **self.extra_env}
+    """The project's Stack, with a restart and its logs."""
 
     def restart(self, names: tuple[str, ...], timeout: float = 300.0) -> None:
         self.stop(names)
@@ -102,7 +97,9 @@ def texts(replies: Iterable[dict[str, Any]]) -> str:
 class SocketUser:
     """One user of the socket.io channel: session_request first, then user_uttered."""
 
-    def __init__(self, rasa_url: str, quiet_seconds: float = 1.0):
+    def __init__(self, rasa_url: str, quiet_seconds: float = 1.0, cards: bool = True):
+        # A client that draws the cards gets the payloads as messages of their own (DEVELOPERS.md).
+        self.cards = cards
         self.client = socketio.Client(reconnection=False)
         self.quiet_seconds = quiet_seconds
         self.received: list[dict[str, Any]] = []
@@ -128,6 +125,8 @@ class SocketUser:
         """Send a user_uttered event; the bot's messages once it has been quiet a while."""
         with self._lock:
             self.received.clear()
+        if self.cards and isinstance(data, dict):
+            data = {**data, "metadata": {"cards": True}}
         self.client.emit("user_uttered", data)
         deadline = time.monotonic() + timeout
         seen, last_change = 0, time.monotonic()
