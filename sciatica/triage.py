@@ -228,6 +228,9 @@ def load_red_flags(path: Path | str = DEFAULT_RED_FLAGS_PATH, *, check_patterns:
     path = Path(path)
     data = require_mapping(path, load_yaml(path))
     _check_known_keys(path, "top level", data, ("settings", *LIST_SECTIONS, "context", "flags", "markers", "escalations"))
+    for section in ("settings", *LIST_SECTIONS, "context", "flags"):
+        if section not in data:
+            raise DataFileError(path, f"section '{section}' is missing", section)
     words, kinds = _load_word_lists(path, data)
     book = RedFlagBook(
         flags=_load_entries(path, data, "flags", FLAG_FIELDS, _load_flag, kinds),

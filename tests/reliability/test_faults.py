@@ -140,7 +140,7 @@ def server_env(**extra: str) -> dict[str, str]:
 BROKEN_FILES = [
     ("catalog/exercises.yml", "exercises:\n  - id: [broken\n", "invalid YAML"),
     ("catalog/exercises.yml", catalog_without_steps(), "entry 'knee_to_chest': missing or empty field 'steps'"),
-    ("triage/red_flags.yml", "flags: 42\n", "'flags' must be a non-empty list"),
+    ("triage/red_flags.yml", "flags: 42\n", "section 'settings' is missing"),
     ("triage/screening.yml", "", "expected a mapping"),
 ]
 

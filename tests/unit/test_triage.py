@@ -498,6 +498,9 @@ def _break(data: dict, how: str) -> str:
     elif how == "context filter naming an unknown flag":
         data["context"][0]["excluded_flags"] = ["no_such_flag"]
         return "context[0]"
+    elif how == "missing section":
+        del data["changes"]
+        return "changes"
     elif how == "bad regular expression":
         data["terms"]["losing"].append("/(/")
         return "losing"
@@ -509,7 +512,7 @@ BREAKAGES = [
     "unknown field", "bad within", "yields to unknown flag", "escalation to unknown flag", "bad entry in a list",
     "unknown list in an entry", "boolean in a list", "list used by nothing", "context key not in the closed set",
     "unknown context category", "context record without a direction", "allowed and excluded flags together",
-    "context filter naming an unknown flag", "bad regular expression",
+    "context filter naming an unknown flag", "bad regular expression", "missing section",
 ]
 
 
