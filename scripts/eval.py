@@ -50,6 +50,9 @@ LEVELS = ("emergency", "urgent", "gp")
 # `red_flag_suspected` (RedFlagTriage: only the trained model saw a red flag) is
 # answered as a GP-level referral with the screening questions.
 SUSPECTED_LEVEL = "gp"
+# The referral level each of RedFlagTriage's other intents answers with: a hint is
+# asked about, not referred; "urgent_ask" refers urgently, then asks.
+TRIAGE_INTENT_LEVELS = {"suspected": SUSPECTED_LEVEL, "hint": None, "urgent_ask": "urgent"}
 REPORT_KEYS_NOT_LABELS = {"accuracy", "macro avg", "weighted avg", "micro avg"}
 
 
@@ -258,9 +261,7 @@ async def pipeline_predictions(agent: Any, cases: list[Case]) -> list[Prediction
         parsed = await agent.parse_message(case.text)
         intent = (parsed.get("intent") or {}).get("name") or ""
         level = intent.removeprefix("red_flag_") if intent.startswith("red_flag_") else None
-        # Only the model saw a red flag: the bot gives GP-level advice and screens.
-        level = SUSPECTED_LEVEL if level == "suspected" else level
-        level = None if level == "hint" else level  # asked about, not referred
+        level = TRIAGE_INTENT_LEVELS.get(level, level)
         flags = frozenset(e["value"] for e in parsed.get("entities", []) if e.get("entity") == "red_flag")
         predictions.append(Prediction(flags, level, model_only=bool(flags) and flags == _unclassified(flags)))
     return predictions
