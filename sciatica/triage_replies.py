@@ -45,6 +45,10 @@ class Reply:
     referral_flags: tuple[str, ...] = ()
     question_level: str | None = None  # the level a "yes" to the question asked refers at
     question_flags: tuple[str, ...] = ()
+    # The usual screening began: every flag it asks about (`usual_flags`) is reached.
+    screening_started: bool = False
+    usual_flags: frozenset[str] = frozenset()
+    gp_flags: frozenset[str] = frozenset()
     exercise: bool = False
     fallback: bool = False
     which_exercise: bool = False
@@ -82,6 +86,12 @@ class ReplyReader:
             (_squash(q["question"])[:60], tuple(q["flags"]), max((level_of[f] for f in q["flags"]), key=RANK.get))
             for q in screening
         ]
+        # Older screening files have no `ask`: every question is part of the usual order.
+        usual = [q for q in screening if q.get("ask", "always") == "always"]
+        self.first_usual = usual[0]["slot"]
+        self.first_usual_text = _squash(usual[0]["question"])[:60]
+        self.usual_flags = frozenset(flag for q in usual for flag in q["flags"])
+        self.gp_flags = frozenset(flag for flag, level in level_of.items() if level == "gp")
         domain = yaml.safe_load((project / "domain.yml").read_text())
         messages = yaml.safe_load((project / "data" / "messages.yml").read_text())["messages"]
         self.fallback = _squash(domain["responses"]["utter_default"][0]["text"])[:50]
@@ -99,12 +109,15 @@ class ReplyReader:
             elif kind == "safety_question" and not reply.asked:
                 reply.question_level = custom.get("level_if_yes")
                 reply.question_flags = tuple(custom.get("red_flags") or ())
+                reply.screening_started = custom.get("slot") == self.first_usual and not custom.get("asked_because")
             elif kind == "exercise":
                 reply.exercise = True
             if text and not reply.asked:
                 for start, flags, level in self.questions:
                     if start in text:
                         reply.question_level, reply.question_flags = level, flags
+                        reply.screening_started = start == self.first_usual_text
+            reply.usual_flags, reply.gp_flags = self.usual_flags, self.gp_flags
             reply.fallback |= bool(text) and self.fallback in text
             reply.which_exercise |= bool(text) and self.which_exercise in text
         return reply
@@ -126,8 +139,16 @@ def ask_each(url: str, cases: list[Case], reader: ReplyReader) -> list[Reply]:
 
 
 def covered(case: Case, reply: Reply) -> bool:
-    """Referred at its level (or higher), or asked the question whose yes refers at that level."""
-    return RANK[reply.referral_level] >= RANK[case.level] or RANK[reply.question_level] >= RANK[case.level]
+    """Referred at its level (or higher), or asked a question whose "yes" refers at that level
+    about one of its flags, or the usual screening began and asks about each of its flags."""
+    if RANK[reply.referral_level] >= RANK[case.level]:
+        return True
+    if RANK[reply.question_level] < RANK[case.level]:
+        return False
+    serious = set(case.flags) - reply.gp_flags
+    if not serious:
+        return True  # a GP-level finding: the screening comes first, the referral after it
+    return bool(serious & set(reply.question_flags)) or (reply.screening_started and serious <= reply.usual_flags)
 
 
 def wrong_kind_of_answer(reply: Reply) -> bool:
