@@ -82,17 +82,25 @@ def within_one_edit(a: str, b: str) -> bool:
     return short[i:] == long[i + 1 :]
 
 
-# Plural endings of words the table does not list ("symptoms", "bodies"); words ending
-# like this are not plurals ("less", "bus", "this").
-NOT_PLURAL_ENDINGS = ("ss", "us", "is", "'s", "’s")
+# Words the table does not list are cut to a stem, the same way in messages and in the
+# rules' word lists, so "gained", "gains" and "gain" meet ("relieved" and "relieve" too).
+# Endings that are no inflection are left alone ("less", "bus", "this", "need").
+NOT_INFLECTED = ("ss", "us", "is", "'s", "’s", "eed")
+MIN_STEM = 3
 
 
-def _singular(lower: str, table: Mapping[str, str]) -> str:
-    """The singular of a plural the table does not know, looked up again."""
-    if len(lower) < 4 or not lower.endswith("s") or lower.endswith(NOT_PLURAL_ENDINGS):
-        return lower
-    stem = lower[:-3] + "y" if lower.endswith("ies") else lower[:-1]
-    return table.get(stem, stem)
+def _stem(lower: str) -> str:
+    """A light suffix-stripping stem of a word the table does not know."""
+    word = lower.removesuffix("(s)").removesuffix("(s")  # "leg(s)"
+    if word != lower or not word.isalpha() or word.endswith(NOT_INFLECTED):
+        return word
+    for suffix, replacement in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) + len(replacement) >= MIN_STEM:
+            word = word[: len(word) - len(suffix)] + replacement
+            break
+    if len(word) > MIN_STEM and word[-1] == word[-2] and word[-1] not in "aeiouls":
+        word = word[:-1]  # "stopped" -> "stop"
+    return word[:-1] if len(word) > MIN_STEM and word.endswith("e") else word
 
 
 class DomainLemmatizer:
@@ -114,7 +122,10 @@ class DomainLemmatizer:
         if lemma is not None:
             return lemma
         corrected = self._correct(lower)
-        return corrected if corrected != lower else _singular(lower, self.table)
+        if corrected != lower:
+            return corrected
+        stem = _stem(lower)
+        return self.table.get(stem, stem)
 
     def initialize(
         self,
