@@ -98,9 +98,11 @@ def _check_every_serious_flag_asked(path: Path, questions: list[ScreeningQuestio
 
 
 def questions_for(flags: Iterable[str], questions: Iterable[ScreeningQuestion]) -> list[ScreeningQuestion]:
-    """The questions whose "yes" covers any of these flags, in the file's order."""
+    """The questions whose "yes" covers any of these flags: those covering most of them first,
+    then in the file's order ("my leg or foot": the foot question covers both hints)."""
     wanted = set(flags)
-    return [question for question in questions if wanted & set(question.flags)]
+    found = [question for question in questions if wanted & set(question.flags)]
+    return sorted(found, key=lambda question: -len(wanted & set(question.flags)))
 
 
 def _question(path: Path, slot: str, entry: dict, book: RedFlagBook) -> ScreeningQuestion:

@@ -112,6 +112,11 @@ def test_hinted_topics_come_first_then_the_usual_questions(domain):
     assert len(order) == 8
 
 
+def test_the_hinted_question_covering_most_hints_comes_first(domain):
+    order = required(domain, hinted_flags=["progressive_weakness", "foot_drop"], screening_scope="hinted")
+    assert order == ["screen_foot", "screen_both_legs"]
+
+
 def test_a_hinted_only_screening_asks_just_the_topics(domain):
     assert required(domain, hinted_flags=["sexual_dysfunction"], screening_scope="hinted") == ["screen_sex"]
 
