@@ -4,7 +4,7 @@ After a referral the person has to tell everything again, to 111, a GP or A&E.
 The summary puts down what this conversation holds, and nothing else: the date and
 time, what the person said about their symptoms in their own words (each message
 that carried a red-flag finding, a hint or a marker, or described their symptoms),
-the red flags and markers found, the screening questions as they were asked with
+the red flags found and the markers noted (no warning sign alone), the screening questions as they were asked with
 the answers given, the advice given and its urgency, and the exercises shown. Its
 wording is in data/summary.yml; nothing in it is made up.
 
@@ -50,7 +50,7 @@ ANSWERS = ("yes", "no", "unsure")
 FRESH_START_EVENTS = frozenset({"session_started", "restart"})
 
 TEXT_KEYS = ("title", "made", "note")
-SECTION_KEYS = ("advice", "reported", "found", "answers", "exercises")
+SECTION_KEYS = ("advice", "reported", "found", "noted", "answers", "exercises")
 # "Reply yes, no, or not sure." ends every question (sciatica/screening.py checks it).
 _ANSWER_HINT = re.compile(r"\s*".join(map(re.escape, ANSWER_HINT.split())) + r"\s*\.?", re.IGNORECASE)
 
@@ -214,7 +214,8 @@ def summary_payload(summary: Summary, texts: SummaryTexts) -> dict[str, Any]:
         "advice": summary.advice,
         "urgency": texts.levels[summary.level] if summary.level else None,
         "markers": list(summary.markers),
-        "signs": [texts.sign_name(item) for item in _signs(summary)],
+        "signs": [texts.sign_name(item) for item in _signs(summary.red_flags)],
+        "noted": [texts.sign_name(item) for item in summary.markers],
         "exercises": list(summary.exercises),
         "made": _iso(summary.made),
         "started": _iso(summary.started) if summary.started else None,
@@ -233,7 +234,9 @@ def summary_text(summary: Summary, texts: SummaryTexts) -> str:
     advice.append(summary.advice or texts.nothing["advice"])
     paragraphs.append("\n".join(advice))
     paragraphs.append(_section(texts, "reported", [f"“{text}”" for text in summary.reported]))
-    paragraphs.append(_section(texts, "found", [texts.sign_name(item) for item in _signs(summary)]))
+    paragraphs.append(_section(texts, "found", [texts.sign_name(item) for item in _signs(summary.red_flags)]))
+    if summary.markers:
+        paragraphs.append(_section(texts, "noted", [texts.sign_name(item) for item in summary.markers]))
     paragraphs.append(_section(texts, "answers", [
         f"{a.question} {texts.answers[a.answer]}" + (f" (“{a.said}”)" if a.said else "") for a in summary.answers
     ]))
@@ -248,11 +251,11 @@ def _section(texts: SummaryTexts, key: str, lines: list[str]) -> str:
     return "\n".join([f"{texts.sections[key]}:", *(f"- {line}" for line in lines)])
 
 
-def _signs(summary: Summary) -> list[str]:
-    """Red flags, then markers; the trained model's unnamed flags (any level) once."""
+def _signs(red_flags: Iterable[str]) -> list[str]:
+    """The red flags, the trained model's unnamed ones (of any level) once."""
     signs: list[str] = []
     unnamed = False
-    for item in (*summary.red_flags, *summary.markers):
+    for item in red_flags:
         if item.startswith(UNCLASSIFIED_PREFIX):
             if unnamed:
                 continue

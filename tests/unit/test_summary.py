@@ -218,7 +218,9 @@ def test_hints_and_markers_are_reported_in_the_persons_words(texts):
     assert summary.level is None and summary.advice == ""
     assert summary.exercises == ("Piriformis stretch",)
     text = summary_text(summary, texts)
-    assert texts.markers["new_neuro"] in text
+    assert f"{texts.sections['noted']}:\n- {texts.markers['new_neuro']}" in text
+    assert texts.markers["new_neuro"] not in summary_payload(summary, texts)["signs"]
+    assert summary_payload(summary, texts)["noted"] == [texts.markers["new_neuro"]]
     assert f"{texts.sections['advice']}:\n{texts.nothing['advice']}" in text
     assert "Exercises shown:\n- Piriformis stretch" in text
 
@@ -252,6 +254,7 @@ def test_an_empty_conversation_says_so_in_every_section(texts):
     text = summary_text(summarise([], made=MADE), texts)
     for key in ("reported", "found", "answers", "exercises"):
         assert f"{texts.sections[key]}: {texts.nothing[key]}" in text
+    assert texts.sections["noted"] not in text  # no markers: no section
     assert "conversation that started on 1 December 2026, 09:41 UTC" in text
 
 
