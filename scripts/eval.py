@@ -261,6 +261,7 @@ async def pipeline_predictions(agent: Any, cases: list[Case]) -> list[Prediction
         # Only the model saw a red flag: the bot gives GP-level advice and screens.
         level = SUSPECTED_LEVEL if level == "suspected" else level
         level = None if level == "hint" else level  # asked about, not referred
+        level = "urgent" if level == "urgent_ask" else level  # referred urgent, then asked about the topic
         flags = frozenset(e["value"] for e in parsed.get("entities", []) if e.get("entity") == "red_flag")
         predictions.append(Prediction(flags, level, model_only=bool(flags) and flags == _unclassified(flags)))
     return predictions
