@@ -85,3 +85,19 @@ def test_a_client_with_cards_gets_the_payload_as_a_message_of_its_own(stack):
     shown = texts([r for r in replies if not r.get("custom")])
     assert shown.startswith("Summary for a doctor") and shown.endswith(NOTE)
     assert payload["reported"] == [SADDLE]
+
+
+def test_no_conversation_can_be_read_by_its_id_over_http(stack):
+    """Rasa's HTTP API (rasa run --enable-api) would hand out any conversation by its id: it is off."""
+    import urllib.error
+    import urllib.request
+
+    conversation = Conversation(stack)
+    conversation.say(SADDLE)
+    for path in (f"/conversations/{conversation.sender}/tracker", f"/conversations/{conversation.sender}/story"):
+        try:
+            with urllib.request.urlopen(stack.rasa_url + path, timeout=10) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        assert status == 404, path
