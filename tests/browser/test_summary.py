@@ -16,6 +16,7 @@ NOTE = "This is what you told an information service. It is not a diagnosis."
 PDF_PAGE = re.compile(rb"/Type\s*/Page(?![a-z])")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 A4 = {"width": 794, "height": 1123}  # CSS pixels at 96 dpi
+PRINTABLE = {"width": 688, "height": 1032}  # A4 less the print stylesheet's margins (12 mm, 14 mm)
 
 
 def summary_after_an_emergency(chat):
@@ -102,11 +103,15 @@ def test_print_shows_the_summary_alone_on_one_clean_page(chat):
         assert all(not row.is_visible() for row in user_rows.all())
         assert rgb(card.evaluate("e => getComputedStyle(e).color")) == (0, 0, 0)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.set_viewport_size(PRINTABLE)
+        height = card.evaluate("e => e.getBoundingClientRect().height")
+        print(f"\nprinted summary: {height:.0f} of {PRINTABLE['height']} CSS px of an A4 page's printable height")
         page.set_viewport_size(A4)  # as wide as the printed page
         page.screenshot(path=str(ARTIFACTS / "summary-print.png"), full_page=True, animations="disabled")
         pdf = page.pdf(format="A4", print_background=True)
         (ARTIFACTS / "summary-print.pdf").write_bytes(pdf)
-        assert len(PDF_PAGE.findall(pdf)) == 1, "the summary does not fit on one page"
+        pages = len(PDF_PAGE.findall(pdf))
+        assert pages == 1, f"the summary takes {pages} A4 pages (tests/artifacts/summary-print.pdf)"
     finally:
         page.emulate_media(media="screen")
     assert len(chat.sent_messages()) == posts, "printing talked to the bot"
