@@ -136,6 +136,13 @@ def catalog_without_steps() -> str:
     return yaml.safe_dump(catalog, allow_unicode=True)
 
 
+def red_flags_with_flags(flags) -> str:
+    """The real red-flag file with only its `flags` broken (the word lists load first)."""
+    book = yaml.safe_load((DATA_DIR / "triage" / "red_flags.yml").read_text())
+    book["flags"] = flags
+    return yaml.safe_dump(book, allow_unicode=True)
+
+
 def server_env(**extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key != DATA_DIR_ENV}
     env.update(RASA_TELEMETRY_ENABLED="false", ACTIONS_PORT=str(free_port()), **extra)
@@ -145,7 +152,7 @@ def server_env(**extra: str) -> dict[str, str]:
 BROKEN_FILES = [
     ("catalog/exercises.yml", "exercises:\n  - id: [broken\n", "invalid YAML"),
     ("catalog/exercises.yml", catalog_without_steps(), "entry 'knee_to_chest': missing or empty field 'steps'"),
-    ("triage/red_flags.yml", "flags: 42\n", "'flags' must be a non-empty list"),
+    ("triage/red_flags.yml", red_flags_with_flags(42), "'flags' must be a non-empty list"),
     ("triage/screening.yml", "", "expected a mapping"),
 ]
 
