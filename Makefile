@@ -21,8 +21,11 @@ export PYTHONHASHSEED := 0
 export PYTHONWARNINGS := ignore::DeprecationWarning
 # Rasa's progress bars and INFO lines drown the test output.
 QUIET   := LOG_LEVEL=WARNING
+# Each pytest suite's counts, read by the summary at the end of `make test`.
+JUNIT   := results/junit
+PYTEST  := $(PY) -m pytest -q -rs
 
-.PHONY: help setup pipeline model run test validate unit stories nlu-holdout integration browser reliability eval bench clean
+.PHONY: help setup pipeline model run test test-results validate unit stories nlu-holdout integration browser reliability eval bench clean
 
 help:
 	@echo "make run   - set up, train if needed, start the bot and print the URL to open"
@@ -48,7 +51,7 @@ validate: setup
 	$(QUIET) $(RASA) data validate --fail-on-warnings --data $(TRAINING_DATA) --domain domain.yml --config config.yml
 
 unit: pipeline
-	$(PY) -m pytest -q tests/unit
+	$(PYTEST) --junitxml=$(JUNIT)/unit.xml tests/unit
 
 stories: model
 	$(QUIET) $(RASA) test core --stories tests/stories --model $(MODEL) --endpoints endpoints.yml \
@@ -59,20 +62,26 @@ nlu-holdout: model
 	$(PY) scripts/check_nlu_report.py results/nlu
 
 integration: model
-	$(PY) -m pytest -q tests/integration
+	$(PYTEST) --junitxml=$(JUNIT)/integration.xml tests/integration
 
 # Real-browser tests of the chat page (Debian's chromium, driven by Playwright).
 browser: model
 	@scripts/install_browser.sh
-	$(PY) -m pytest -q tests/browser
+	$(PYTEST) --junitxml=$(JUNIT)/browser.xml tests/browser
 
 # Bad input, faults, restarts, 100 conversations at once, and two replicas on
-# PostgreSQL + Redis (installed as root when missing; skipped with the reason if not).
+# PostgreSQL + Redis (installed as root when missing; skipped with the reason if
+# not, and failing under CI=true).
 reliability: model
 	@scripts/install_scaleout_services.sh
-	$(PY) -m pytest -q -rs tests/reliability
+	$(PYTEST) --junitxml=$(JUNIT)/reliability.xml tests/reliability
 
-test: validate unit stories nlu-holdout integration browser reliability
+# First: this run's results only, so the summary never shows an old one.
+test-results:
+	@rm -rf $(JUNIT) results/stories results/nlu
+
+test: test-results validate unit stories nlu-holdout integration browser reliability
+	@$(PY) scripts/test_summary.py
 	@echo "make test: all checks passed"
 
 # Quality report: NLU (cross-validation and held-out), triage recall and precision,

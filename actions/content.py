@@ -7,6 +7,7 @@ from sciatica.catalog import Catalog, load_catalog
 from sciatica.matching import ExerciseMatcher
 from sciatica.messages import Messages, load_messages
 from sciatica.screening import ScreeningQuestion, load_screening
+from sciatica.summary import SummaryTexts, load_summary_texts
 from sciatica.triage import RedFlagBook, load_red_flags
 
 
@@ -17,6 +18,7 @@ class Content:
     red_flags: RedFlagBook
     messages: Messages
     screening: tuple[ScreeningQuestion, ...]
+    summary: SummaryTexts
 
     @property
     def screening_slots(self) -> frozenset[str]:
@@ -28,12 +30,14 @@ class Content:
 
 def load_content() -> Content:
     catalog = load_catalog()
+    red_flags = load_red_flags()
     return Content(
         catalog=catalog,
         matcher=ExerciseMatcher(catalog),
-        red_flags=load_red_flags(),
+        red_flags=red_flags,
         messages=load_messages(),
-        screening=load_screening(),
+        screening=load_screening(book=red_flags),
+        summary=load_summary_texts(book=red_flags),
     )
 
 

@@ -22,9 +22,13 @@ ANSWERS = frozenset(ANSWER_OF_INTENT.values())
 
 
 def referral_message(domain: DomainDict, level: Text, flags: List[Text]) -> Dict[Text, Any]:
-    """The domain's referral text for `level`, with the payload of the message contract."""
-    text = domain["responses"][f"utter_referral_{level}"][0]["text"]
-    return {"text": text, "json_message": {"type": "referral", "level": level, "red_flags": flags}}
+    """The domain's referral for `level` (text and the summary quick reply), with the payload of the message contract."""
+    response = domain["responses"][f"utter_referral_{level}"][0]
+    return {
+        "text": response["text"],
+        "buttons": [dict(button) for button in response.get("buttons") or []],
+        "json_message": {"type": "referral", "level": level, "red_flags": flags},
+    }
 
 
 def answer_of(tracker: Tracker, value: Any) -> Optional[Text]:

@@ -47,6 +47,7 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
 from sciatica.input_guard import RESTART_PAYLOAD, STARTED_AGAIN_REPLY, as_text, guard
+from sciatica.messages import load_messages
 from sciatica.readable import readable_reply
 from sciatica_rasa.components import TYPED_COMMAND
 from sciatica_rasa.origins import allowed_origins
@@ -76,6 +77,11 @@ NO_SESSION_REPLY = (
     "a session_request first."
 )
 BAD_REST_BODY = 'Send a JSON object: {"sender": "<your conversation id>", "message": "<text>"}.'
+# The quick reply after every referral (domain.yml). Its action needs the action
+# server; when that is down, the turn says so and the advice given still stands.
+SUMMARY_PAYLOAD = "/ask_summary"
+# Loaded at start, so a broken messages file stops the server instead of this reply.
+SUMMARY_UNAVAILABLE_REPLY = load_messages()["summary_unavailable"]
 
 
 class _CountingOutput(OutputChannel):
@@ -248,6 +254,10 @@ class _GuardedChannel:
         if text == RESTART_PAYLOAD:
             # A restart says nothing itself; confirm it so the user is not left waiting.
             await output.send_response(sender_id, {"text": STARTED_AGAIN_REPLY})
+            return
+        if text == SUMMARY_PAYLOAD:
+            logger.warning("The summary could not be made (is the action server down?); said so.")
+            await output.send_response(sender_id, {"text": SUMMARY_UNAVAILABLE_REPLY})
             return
         logger.warning("A turn ended without any reply; sent the fallback.")
         await output.send_response(sender_id, {"text": NO_REPLY_FALLBACK})

@@ -91,6 +91,13 @@ def _demote_intent(message: Message) -> None:
     message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
 
 
+def _triage_output(flags: List[Text], level: Optional[Text], hints: List[Dict[Text, Any]],
+                   scope: Optional[Text], markers: List[Text]) -> Dict[Text, Any]:
+    """What the triage decided, in the message's parse data (kept in the tracker store)."""
+    return {"level": level, "red_flags": list(flags), "hints": [e["value"] for e in hints], "screening": scope,
+            "markers": list(markers)}
+
+
 class _NoTraining(GraphComponent):
     """Base for rule-based components: nothing to train, nothing to persist."""
 
@@ -207,6 +214,9 @@ class RedFlagTriage(_NoTraining):
         model_level = self._model_level(message)
         own_symptoms = self._model_intent(message) in OWN_SYMPTOM_INTENTS
         hints = self._hint_entities(message, doc, assessment)
+        # Markers raise a level only with other findings; they are kept in the parse
+        # data for the summary (sciatica/summary.py) and the referral report.
+        markers = [item for item in assessment.evidence if item in self._book.markers]
         if assessment.negated and not flags:
             # The rules read the red flag and its negation ("no bladder problems");
             # the model's guess from the same words does not overrule them.
@@ -216,7 +226,7 @@ class RedFlagTriage(_NoTraining):
             # once, in the person's words. All the questions follow when they describe
             # their own symptoms or the model suspects a red flag.
             _override_intent(message, HINT_INTENT)
-            self._add_flags(message, [], None, hints, "full" if own_symptoms else "hinted")
+            self._add_flags(message, [], None, hints, "full" if own_symptoms else "hinted", markers)
             return
         if model_level and not flags:
             # The model saw a red flag the rules cannot name. It is often wrong on
@@ -224,7 +234,7 @@ class RedFlagTriage(_NoTraining):
             # by itself: the bot says a doctor may need to look, and asks the
             # screening questions, where any yes refers at that flag's level.
             _override_intent(message, SUSPECTED_INTENT)
-            self._add_flags(message, [f"unclassified_{model_level}"], None, [], "full")
+            self._add_flags(message, [f"unclassified_{model_level}"], None, [], "full", markers)
             return
         if model_level and level != "gp" and LEVELS.index(model_level) < LEVELS.index(level):
             # Both saw a red flag; the higher level wins. A GP-level finding is screened
@@ -237,15 +247,17 @@ class RedFlagTriage(_NoTraining):
                 _override_intent(message, NON_ENGLISH_INTENT)
             elif message.get(INTENT, {}).get(INTENT_NAME_KEY) in OWN_SYMPTOM_INTENTS:
                 self._add_entities(message, [self._scope_entity("full")])  # a screening asks everything
+            if markers:
+                message.set("triage", _triage_output([], None, [], None, markers), add_to_output=True)
             return
         more_urgent = [h for h in hints if LEVELS.index(self._book.flags[h["value"]].level) < LEVELS.index(level)]
         if level == "urgent" and more_urgent:
             _override_intent(message, URGENT_AND_HINT_INTENT)
-            self._add_flags(message, flags, level, more_urgent, "hinted")
+            self._add_flags(message, flags, level, more_urgent, "hinted", markers)
             return
         _override_intent(message, red_flag_intent(level))
         # A GP-level finding is screened first: the hints' questions come first then.
-        self._add_flags(message, flags, level, hints if level == "gp" else [], "full")
+        self._add_flags(message, flags, level, hints if level == "gp" else [], "full", markers)
 
     def _hint_entities(self, message: Message, doc, assessment) -> List[Dict[Text, Any]]:
         """One entity per hinted flag, spanning the words the person used for it."""
@@ -260,7 +272,8 @@ class RedFlagTriage(_NoTraining):
         return [e for e in entities if self._book.flags[e["value"]].level != "gp"]
 
     def _add_flags(self, message: Message, flags: List[Text], level: Optional[Text],
-                   hints: List[Dict[Text, Any]] = (), scope: Optional[Text] = None) -> None:
+                   hints: List[Dict[Text, Any]] = (), scope: Optional[Text] = None,
+                   markers: List[Text] = ()) -> None:
         entities = [
             {"entity": RED_FLAG_ENTITY, "value": flag, "extractor": type(self).__name__}
             for flag in flags
@@ -269,11 +282,7 @@ class RedFlagTriage(_NoTraining):
         if scope:
             entities.append(self._scope_entity(scope))
         self._add_entities(message, entities)
-        message.set(
-            "triage",
-            {"level": level, "red_flags": flags, "hints": [e["value"] for e in hints], "screening": scope},
-            add_to_output=True,
-        )
+        message.set("triage", _triage_output(flags, level, hints, scope, markers), add_to_output=True)
 
     def _scope_entity(self, scope: Text) -> Dict[Text, Any]:
         return {"entity": SCOPE_ENTITY, "value": scope, "extractor": type(self).__name__}

@@ -43,6 +43,16 @@
     ["Repetitions", "reps", "repetitions"],
     ["How often", "frequency", "how often"],
   ];
+  // The summary for a doctor: its sections, in the order the bot's text has them.
+  const SUMMARY_TITLE = "Summary for a doctor";
+  const SUMMARY_SECTIONS = {
+    advice: "Advice given",
+    reported: "What you said about your symptoms, in your own words",
+    found: "Warning signs found",
+    noted: "Also noted (not a warning sign by itself)",
+    answers: "Safety questions and your answers",
+    exercises: "Exercises shown",
+  };
   const KIND_LABELS = {
     stretch: "Stretch",
     strengthen: "Strengthening exercise",
@@ -178,12 +188,13 @@
     if (!custom || typeof custom !== "object") return null;
     if (custom.type === "exercise" && asText(custom.name)) return custom;
     if (custom.type === "referral") return custom;
+    if (custom.type === "summary") return custom;
     return null;
   }
 
   function takeCardText(card, loose) {
     if (card.type === "referral") return loose.length ? loose.pop() : "";
-    const name = asText(card.name).toLowerCase();
+    const name = asText(card.type === "summary" ? card.title || SUMMARY_TITLE : card.name).toLowerCase();
     for (let start = loose.length - 1; start >= 0; start--) {
       if (loose[start].toLowerCase().startsWith(name)) return loose.splice(start).join("\n\n");
     }
@@ -203,9 +214,18 @@
       const buttons = validButtons(reply.buttons);
       const card = cardPayload(reply.custom);
       if (card) {
-        const cardText = text || takeCardText(card, loose);
+        let cardText = text || takeCardText(card, loose);
+        let cardButtons = buttons;
+        const previous = items[items.length - 1];
+        if (!cardText && !loose.length && card.type === "referral" && previous && !previous.card && previous.buttons) {
+          // A referral with its quick reply ("Summary for a doctor") comes as its text
+          // with the buttons, then the payload: one card again.
+          items.pop();
+          cardText = previous.text;
+          cardButtons = previous.buttons;
+        }
         flush();
-        items.push({ from: "bot", card, text: cardText, buttons });
+        items.push({ from: "bot", card, text: cardText, buttons: cardButtons });
       } else if (buttons.length) {
         flush();
         items.push({ from: "bot", text, buttons });
@@ -257,6 +277,7 @@
     row.appendChild(hiddenLabel("Sciatica helper said: "));
     if (item.card && item.card.type === "exercise") row.appendChild(exerciseCard(item.card, item.text));
     else if (item.card && item.card.type === "referral") row.appendChild(referralCard(item.card, item.text));
+    else if (item.card && item.card.type === "summary") row.appendChild(summaryCard(item.card, item.text));
     else if (item.text) row.appendChild(element("p", "bubble", item.text));
     if (item.buttons && item.buttons.length) row.appendChild(choices(item.buttons, !item.answered));
     return row;
@@ -363,6 +384,132 @@
     return calls;
   }
 
+  // -- the summary for a doctor: shown here, copied or printed by the person, never sent anywhere
+
+  function summaryCard(card, text) {
+    const id = `card-${++state.cardCount}`;
+    const article = element("article", "card summary-card");
+    article.setAttribute("aria-labelledby", id);
+    article.appendChild(Object.assign(element("h3", "card-title", asText(card.title) || SUMMARY_TITLE), { id }));
+    const made = localTime(card.made);
+    if (made) article.appendChild(element("p", "summary-made", "Made on " + made));
+
+    const advice = summarySection(article, SUMMARY_SECTIONS.advice);
+    const level = Object.prototype.hasOwnProperty.call(REFERRALS, card.level) ? card.level : null;
+    if (asText(card.urgency)) advice.appendChild(element("p", `summary-urgency summary-urgency-${level || "none"}`, asText(card.urgency)));
+    advice.appendChild(element("p", "summary-advice", asText(card.advice) || "No advice to see a doctor or a physiotherapist was given."));
+
+    summaryList(article, SUMMARY_SECTIONS.reported, strings(card.reported), "quote");
+    summaryList(article, SUMMARY_SECTIONS.found, strings(card.signs));
+    if (strings(card.noted).length) summaryList(article, SUMMARY_SECTIONS.noted, strings(card.noted));
+    const answers = Array.isArray(card.answers) ? card.answers.filter((a) => a && typeof a === "object" && asText(a.question)) : [];
+    const answered = summarySection(article, SUMMARY_SECTIONS.answers);
+    if (answers.length) {
+      const list = element("dl", "summary-answers");
+      for (const answer of answers) {
+        list.appendChild(element("dt", null, asText(answer.question)));
+        const said = asText(answer.said);
+        list.appendChild(element("dd", null, asText(answer.answer) + (said ? ` (“${said}”)` : "")));
+      }
+      answered.appendChild(list);
+    } else {
+      answered.appendChild(element("p", "summary-none", "No safety questions were answered."));
+    }
+    summaryList(article, SUMMARY_SECTIONS.exercises, strings(card.exercises));
+    article.appendChild(element("p", "summary-note", asText(card.note) || "This is what you told an information service. It is not a diagnosis."));
+    article.appendChild(summaryActions(article, text));
+    return article;
+  }
+
+  function strings(values) {
+    return Array.isArray(values) ? values.map(asText).filter(Boolean) : [];
+  }
+
+  function summarySection(article, heading) {
+    const section = element("section", "summary-section");
+    section.appendChild(element("h4", "card-section", heading));
+    article.appendChild(section);
+    return section;
+  }
+
+  function summaryList(article, heading, lines, style) {
+    const section = summarySection(article, heading);
+    if (!lines.length) {
+      section.appendChild(element("p", "summary-none", "None."));
+      return;
+    }
+    const list = element("ul", "summary-list" + (style ? ` summary-${style}` : ""));
+    lines.forEach((line) => list.appendChild(element("li", null, style === "quote" ? `“${line}”` : line)));
+    section.appendChild(list);
+  }
+
+  // The time the summary was made, in the reader's own time zone.
+  function localTime(iso) {
+    const moment = new Date(asText(iso));
+    if (Number.isNaN(moment.getTime())) return "";
+    return moment.toLocaleString("en-GB", {
+      day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+    });
+  }
+
+  function summaryActions(article, text) {
+    const actions = element("div", "summary-actions");
+    const status = element("p", "summary-status");
+    status.setAttribute("role", "status");
+    const copy = element("button", "summary-button", "Copy");
+    copy.type = "button";
+    copy.addEventListener("click", async () => {
+      status.textContent = (await copyText(text || article.innerText))
+        ? "Copied. You can paste it into a message or a note."
+        : "Could not copy here: select the text and copy it.";
+    });
+    const print = element("button", "summary-button", "Print");
+    print.type = "button";
+    print.addEventListener("click", () => printAlone(article));
+    actions.append(copy, print, status);
+    return actions;
+  }
+
+  // To this device's clipboard only. The Clipboard API needs a secure origin (https or
+  // localhost); elsewhere the text is selected in a hidden field and copied.
+  async function copyText(text) {
+    try {
+      if (navigator.clipboard && window.isSecureContext) {
+        await navigator.clipboard.writeText(text);
+        return true;
+      }
+    } catch (error) {
+      // denied: try the old way
+    }
+    const field = element("textarea", "visually-hidden");
+    field.value = text;
+    field.setAttribute("readonly", "");
+    document.body.appendChild(field);
+    field.select();
+    let copied = false;
+    try {
+      copied = document.execCommand("copy");
+    } catch (error) {
+      copied = false;
+    }
+    field.remove();
+    return copied;
+  }
+
+  // The print stylesheet (chat.css, @media print) shows this summary alone.
+  function printAlone(article) {
+    const row = article.closest("li");
+    document.querySelectorAll(".print-target").forEach((other) => other.classList.remove("print-target"));
+    row.classList.add("print-target");
+    document.body.classList.add("printing-summary");
+    window.print();
+  }
+
+  window.addEventListener("afterprint", () => {
+    document.body.classList.remove("printing-summary");
+    document.querySelectorAll(".print-target").forEach((row) => row.classList.remove("print-target"));
+  });
+
   function choices(buttons, active) {
     const group = element("div", "choices");
     group.setAttribute("role", "group");
@@ -383,6 +530,7 @@
       let text = item.text || "";
       if (item.card && item.card.type === "exercise") text = `Exercise: ${asText(item.card.name)}. ${(item.card.steps || []).length} steps.`;
       else if (item.card && item.card.type === "referral") text = `${REFERRALS[item.card.level] ? REFERRALS[item.card.level].heading : ""}. ${text}`;
+      else if (item.card && item.card.type === "summary") text = `${asText(item.card.title) || SUMMARY_TITLE}, with Copy and Print buttons.`;
       if (item.buttons && item.buttons.length) text += ` ${item.buttons.length} suggested replies.`;
       if (text) announcer.appendChild(element("p", null, text));
     }

@@ -269,13 +269,18 @@ def assign_exercises(senders: list[str]) -> dict[str, str]:
     return {sender: exercises[index % len(exercises)] for index, sender in enumerate(senders)}
 
 
-async def many_conversations(urls: list[str], plan: dict[str, str], turns: int, timeout: float = 300.0) -> list[str]:
-    """Every conversation of `plan` (sender -> exercise) at once; every problem found."""
+async def many_conversations(urls: list[str], plan: dict[str, str], turns: int, timeout: float = 300.0,
+                             connection_per_turn: bool = False) -> list[str]:
+    """Every conversation of `plan` (sender -> exercise) at once; every problem found.
+
+    `connection_per_turn`: each turn on a new connection. Kept-alive connections stay
+    with the worker process that accepted them, and one worker may accept them all.
+    """
     import asyncio
 
     import aiohttp
 
-    connector = aiohttp.TCPConnector(limit=len(plan))
+    connector = aiohttp.TCPConnector(limit=len(plan), force_close=connection_per_turn)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout)) as session:
         found = await asyncio.gather(*(
             drive(session, urls, sender, exercise_id, turns) for sender, exercise_id in plan.items()

@@ -26,7 +26,7 @@ from bot_clients import (
 from sciatica import DATA_DIR, DATA_DIR_ENV
 from sciatica.catalog import default_catalog
 from sciatica.exercise_answers import follow_up
-from sciatica_rasa.channels import NO_MODEL_EXIT_CODE, NO_REPLY_FALLBACK
+from sciatica_rasa.channels import NO_MODEL_EXIT_CODE, NO_REPLY_FALLBACK, SUMMARY_PAYLOAD, SUMMARY_UNAVAILABLE_REPLY
 from sciatica_rasa.stack import ROOT
 
 RED_FLAG = "I can't feel the toilet paper when I wipe"
@@ -61,7 +61,12 @@ def test_with_the_action_server_down_the_bot_says_so_and_still_refers(servers):
     servers.stop(("actions",))
     try:
         assert_trouble_with_safety_advice(RestUser(servers.rasa_url).say("what stretch for piriformis"))
-        assert_emergency_referral(RestUser(servers.rasa_url).say(RED_FLAG))
+        referred = RestUser(servers.rasa_url)
+        replies = referred.say(RED_FLAG)
+        assert_emergency_referral(replies)
+        # The referral's quick reply is harmless without the action server: it says so.
+        assert {"title": "Summary for a doctor", "payload": SUMMARY_PAYLOAD} in replies[0]["buttons"]
+        assert texts(referred.say(SUMMARY_PAYLOAD)) == SUMMARY_UNAVAILABLE_REPLY
     finally:
         servers.start(("actions",))
         servers.wait_ready(timeout=120, names=("actions",))
@@ -131,6 +136,13 @@ def catalog_without_steps() -> str:
     return yaml.safe_dump(catalog, allow_unicode=True)
 
 
+def red_flags_with_flags(flags) -> str:
+    """The real red-flag file with only its `flags` broken (the word lists load first)."""
+    book = yaml.safe_load((DATA_DIR / "triage" / "red_flags.yml").read_text())
+    book["flags"] = flags
+    return yaml.safe_dump(book, allow_unicode=True)
+
+
 def server_env(**extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key != DATA_DIR_ENV}
     env.update(RASA_TELEMETRY_ENABLED="false", ACTIONS_PORT=str(free_port()), **extra)
@@ -140,7 +152,7 @@ def server_env(**extra: str) -> dict[str, str]:
 BROKEN_FILES = [
     ("catalog/exercises.yml", "exercises:\n  - id: [broken\n", "invalid YAML"),
     ("catalog/exercises.yml", catalog_without_steps(), "entry 'knee_to_chest': missing or empty field 'steps'"),
-    ("triage/red_flags.yml", "flags: 42\n", "section 'settings' is missing"),
+    ("triage/red_flags.yml", red_flags_with_flags(42), "'flags' must be a non-empty list"),
     ("triage/screening.yml", "", "expected a mapping"),
 ]
 

@@ -6,16 +6,19 @@ two Rasa servers and one action server use them. Conversations alternate
 between the replicas turn by turn, some send to both at the same moment, and
 no turn may be lost or land in another conversation.
 
-Skipped, with the reason, where PostgreSQL or Redis is not installed
-(scripts/install_scaleout_services.sh installs them as root).
+Where PostgreSQL or Redis is not installed (scripts/install_scaleout_services.sh
+installs them as root) the tests are skipped with the reason, and fail under
+CI=true, where this evidence must run.
 """
 from __future__ import annotations
 
 import asyncio
 import glob
+import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,8 +26,8 @@ from pathlib import Path
 import pytest
 
 from bot_clients import (
-    MODEL, Servers, assert_both_turns_kept_whole, at_once, assign_exercises, free_port, lost_or_crossed_turns, many_conversations,
-    new_sender, new_servers, user_texts_by_sender,
+    MODEL, RestUser, Servers, assert_both_turns_kept_whole, at_once, assign_exercises, customs, free_port,
+    lost_or_crossed_turns, many_conversations, new_sender, new_servers, user_texts_by_sender,
 )
 from sciatica_rasa.stack import ROOT
 
@@ -128,12 +131,19 @@ def missing_services() -> str | None:
     return None
 
 
+def unavailable(reason: str) -> None:
+    """Fail in CI (CI=true), where the scale-out evidence must run; skip with the reason elsewhere."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: the scale-out test must run)", pytrace=False)
+    print(f"\nscale-out test skipped: {reason}")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="module")
 def stores():
     reason = missing_services()
     if reason:
-        print(f"\nscale-out test skipped: {reason}")
-        pytest.skip(reason)
+        unavailable(reason)
     postgres, redis_server = PostgresServer(postgres_bin()), RedisServer()
     try:
         postgres.start()
@@ -213,3 +223,26 @@ def test_tickets_issued_from_many_connections_at_once_are_unique(stores):
     for ticket in tickets:
         servers[ticket % len(servers)].cleanup(conversation, ticket)
     assert servers[0].get_lock(conversation) is None
+
+
+def test_the_referral_report_reads_the_postgresql_store(replicas, stores):
+    postgres, _ = stores
+    user = RestUser(replicas[0].rasa_url)
+    assert customs(user.say("I can't feel the toilet paper when I wipe"), "referral")
+    done = subprocess.run(
+        [sys.executable, "scripts/referral_report.py", "--url", postgres.url, "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    referrals = json.loads(done.stdout)["referrals"]
+    assert any(r["level"] == "emergency" and r["red_flag"] == "saddle_anaesthesia" for r in referrals)
+    assert "toilet paper" not in done.stdout and PASSWORD not in done.stdout
+
+
+def test_missing_services_fail_under_ci_and_skip_elsewhere(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true"):
+        unavailable("Redis is not installed")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="Redis is not installed"):
+        unavailable("Redis is not installed")

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from sciatica import PROJECT_ROOT
 from sciatica.catalog import (
     DEFAULT_CATALOG_PATH,
     KINDS,
@@ -16,7 +17,9 @@ from sciatica.catalog import (
     load_catalog,
 )
 
-SEEDS_DIR = Path("/work/shared/seeds")
+# The source documents sit next to the repository (../shared/seeds), outside it.
+SEEDS_DIR = PROJECT_ROOT.parent / "shared" / "seeds"
+SEEDS_MISSING = f"source documents not found at {SEEDS_DIR} (../shared/seeds next to the repository)"
 GUIDE = "004_c163e47820be6e5f.txt"
 TRAINER = "000_1c014f96269501af.txt"
 
@@ -92,9 +95,12 @@ def test_source_file_names_are_seed_files(catalog):
             assert (SEEDS_DIR / file).is_file(), file
 
 
-@pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason="source documents not available")
 def test_every_number_in_a_dosage_appears_in_the_entry_sources(catalog):
     """Dosage wording must come from the source: no invented numbers."""
+    if not SEEDS_DIR.is_dir():
+        # A skip, not a failure (a clean clone has no ../shared); `make test` prints its reason.
+        print(f"\nskipped: {SEEDS_MISSING}")
+        pytest.skip(SEEDS_MISSING)
     for exercise in catalog:
         text = " ".join((SEEDS_DIR / s).read_text(encoding="utf-8") for s in exercise.sources)
         source_numbers = set(re.findall(r"\d+", text))

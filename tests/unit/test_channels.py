@@ -12,6 +12,8 @@ from sciatica_rasa.channels import (
     DEFAULT_ACTION_TIMEOUT,
     MAX_SENDER_CHARS,
     NO_REPLY_FALLBACK,
+    SUMMARY_PAYLOAD,
+    SUMMARY_UNAVAILABLE_REPLY,
     GuardedRestInput,
     GuardedSocketIOOutput,
     action_timeout,
@@ -75,6 +77,17 @@ def test_restart_is_confirmed_without_the_fallback():
     handled, replies = run(stays_silent, "/restart")
     assert handled == ["/restart"]
     assert replies == [STARTED_AGAIN_REPLY]
+
+
+def test_the_summary_quick_reply_without_the_action_server_says_so_and_keeps_the_advice(monkeypatch):
+    async def offered(app, sender_id):
+        return {SUMMARY_PAYLOAD}  # the referral's quick reply, offered in the last turn
+
+    monkeypatch.setattr("sciatica_rasa.channels._offered_payloads", offered)
+    handled, replies = run(stays_silent, SUMMARY_PAYLOAD)
+    assert handled == [SUMMARY_PAYLOAD]
+    assert replies == [SUMMARY_UNAVAILABLE_REPLY]
+    assert "summary" in SUMMARY_UNAVAILABLE_REPLY and "999" in SUMMARY_UNAVAILABLE_REPLY
 
 
 async def raises(message: UserMessage):

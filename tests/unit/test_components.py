@@ -115,3 +115,15 @@ def test_an_urgent_finding_with_a_more_urgent_topic_is_referred_then_asked(model
     name, flags = triage(model, msg)
     assert (name, flags) == ("red_flag_urgent_ask", ["fever_infection"])
     assert [value for value, _ in hints(msg)] == ["bladder_dysfunction"]
+
+
+def test_markers_are_kept_in_the_parse_data_for_the_summary(model):
+    msg = message("i inject drugs", "greet", 0.9)
+    assert triage(model, msg) == ("red_flag_urgent", ["fever_infection"])
+    assert msg.get("triage")["markers"] == ["infection_risk"]
+    alone = message("i have trouble walking", "greet", 0.9)
+    triage(model, alone)
+    assert "new_neuro" in alone.get("triage")["markers"]
+    plain = message("what stretch for piriformis", "ask_exercise", 0.9)
+    triage(model, plain)
+    assert plain.get("triage") is None
