@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sciatica.answer_matching import TopicMatcher
 from sciatica.catalog import Catalog, load_catalog
 from sciatica.matching import ExerciseMatcher
 from sciatica.messages import Messages, load_messages
+from sciatica.sciatica_answers import SciaticaAnswers, load_answers
 from sciatica.screening import ScreeningQuestion, load_screening
 from sciatica.triage import RedFlagBook, load_red_flags
 
@@ -17,6 +19,8 @@ class Content:
     red_flags: RedFlagBook
     messages: Messages
     screening: tuple[ScreeningQuestion, ...]
+    answers: SciaticaAnswers
+    topics: TopicMatcher
 
     @property
     def screening_slots(self) -> frozenset[str]:
@@ -28,12 +32,15 @@ class Content:
 
 def load_content() -> Content:
     catalog = load_catalog()
+    answers = load_answers(catalog=catalog)
     return Content(
         catalog=catalog,
         matcher=ExerciseMatcher(catalog),
         red_flags=load_red_flags(),
         messages=load_messages(),
         screening=load_screening(),
+        answers=answers,
+        topics=TopicMatcher(answers),
     )
 
 
