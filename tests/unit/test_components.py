@@ -115,3 +115,15 @@ def test_an_urgent_finding_with_a_more_urgent_topic_is_referred_then_asked(model
     name, flags = triage(model, msg)
     assert (name, flags) == ("red_flag_urgent_ask", ["fever_infection"])
     assert [value for value, _ in hints(msg)] == ["bladder_dysfunction"]
+
+
+def test_the_models_own_intent_is_kept_whatever_the_triage_decides(model):
+    msg = message("i cant feel the toilet paper when i wipe", "describe_symptoms", 0.8)
+    triage(model, msg)
+    assert msg.get("intent")["name"] == "red_flag_emergency"
+    assert msg.get("model_intent") == {"name": "describe_symptoms", "confidence": 0.8}
+    fallback = Message(data={"text": "something odd", "intent": {"name": "nlu_fallback", "confidence": 1.0},
+                             "intent_ranking": [{"name": "nlu_fallback", "confidence": 1.0},
+                                                {"name": "red_flag_urgent", "confidence": 0.3}]})
+    triage(model, fallback)
+    assert fallback.get("model_intent") == {"name": "red_flag_urgent", "confidence": 0.3}
