@@ -43,10 +43,12 @@ def main() -> int:
 
     from rasa.core.agent import Agent
     from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
 
     from sciatica_rasa import nlu_eval
 
     configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)  # Rasa's debug lines carry the messages' text
     warnings.filterwarnings("ignore")
     agent = Agent.load(str(args.model))
     failed = []

@@ -62,6 +62,19 @@ def _minilm(pipeline: list[dict], tokens: bool = False) -> list[dict]:
     return _insert_after(_without_dense(pipeline), "CountVectorsFeaturizer", component, last=True)
 
 
+def _without_char_ngrams(pipeline: list[dict]) -> list[dict]:
+    return [c for c in pipeline if not (c["name"] == "CountVectorsFeaturizer" and c.get("analyzer") == "char_wb")]
+
+
+def _svm_intents(pipeline: list[dict]) -> list[dict]:
+    """Intents from a linear SVM on the sentence vector (Rasa's SklearnIntentClassifier);
+    DIET, small, only for the exercise names it learns."""
+    pipeline = _diet(pipeline, intent_classification=False, epochs=50, number_of_transformer_layers=1,
+                     transformer_size=128)
+    return _insert_after(pipeline, "DIETClassifier", {"name": "SklearnIntentClassifier", "C": [1, 2, 5, 10, 20],
+                                                      "kernels": ["linear"]})
+
+
 def _glove(pipeline: list[dict]) -> list[dict]:
     pipeline = _without_dense(pipeline)
     for component in pipeline:
@@ -80,6 +93,13 @@ VARIANTS = {
     "minilm_e50": ("+ MiniLM sentence vector, DIET 50 epochs", lambda p: _diet(_minilm(p), epochs=50)),
     "minilm_small": ("+ MiniLM sentence vector, DIET 50 epochs, 1 layer of 128",
                      lambda p: _diet(_minilm(p), epochs=50, number_of_transformer_layers=1, transformer_size=128)),
+    "minilm_svm": ("+ MiniLM sentence vector; intents by a linear SVM on it (C by grid search), DIET 50 epochs, "
+                   "1 layer of 128, for entities only", lambda p: _svm_intents(_minilm(p))),
+    "glove_svm": ("+ GloVe mean vector; intents by a linear SVM on it, DIET for entities only",
+                  lambda p: _svm_intents(_glove(p))),
+    "minilm_words": ("+ MiniLM sentence vector, no character n-grams, DIET 50 epochs, 1 layer of 128",
+                     lambda p: _diet(_without_char_ngrams(_minilm(p)), epochs=50, number_of_transformer_layers=1,
+                                     transformer_size=128)),
 }
 
 
@@ -159,8 +179,10 @@ def main() -> int:
         import warnings
 
         from rasa.utils.common import configure_logging_and_warnings
+        from rasa.utils.log_utils import configure_structlog
 
         configure_logging_and_warnings(logging.WARNING)
+        configure_structlog(logging.WARNING)
         warnings.filterwarnings("ignore")
         run_variant(args.variants[0], args.folds, args.nlu, args.tag)
         return 0
