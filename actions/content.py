@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sciatica.answer_matching import TopicMatcher
 from sciatica.catalog import Catalog, load_catalog
 from sciatica.matching import ExerciseMatcher
 from sciatica.messages import Messages, load_messages
+from sciatica.sciatica_answers import SciaticaAnswers, load_answers
 from sciatica.screening import ScreeningQuestion, load_screening
 from sciatica.summary import SummaryTexts, load_summary_texts
 from sciatica.triage import RedFlagBook, load_red_flags
@@ -19,6 +21,8 @@ class Content:
     messages: Messages
     screening: tuple[ScreeningQuestion, ...]
     summary: SummaryTexts
+    answers: SciaticaAnswers
+    topics: TopicMatcher
 
     @property
     def screening_slots(self) -> frozenset[str]:
@@ -31,6 +35,7 @@ class Content:
 def load_content() -> Content:
     catalog = load_catalog()
     red_flags = load_red_flags()
+    answers = load_answers(catalog=catalog)
     return Content(
         catalog=catalog,
         matcher=ExerciseMatcher(catalog),
@@ -38,6 +43,8 @@ def load_content() -> Content:
         messages=load_messages(),
         screening=load_screening(book=red_flags),
         summary=load_summary_texts(book=red_flags),
+        answers=answers,
+        topics=TopicMatcher(answers),
     )
 
 

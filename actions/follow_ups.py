@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.content import content
@@ -40,13 +41,15 @@ class ActionExerciseFollowUp(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        exercise = current_exercise(tracker)
+        # "how long should I hold a plank for": the exercise named in the question comes first.
+        named = [e for e in entity_values(tracker, "exercise") if e in content.catalog]
+        exercise = content.catalog.get(named[0]) if named else current_exercise(tracker)
         topic = TOPIC_OF_INTENT.get(tracker.latest_message.get("intent", {}).get("name"))
         if exercise is None or topic is None:
             dispatcher.utter_message(text=content.messages["which_exercise"])
             return []
         dispatcher.utter_message(text=follow_up(exercise, topic, content.catalog))
-        return []
+        return [SlotSet("exercise", exercise.id)] if named and exercise.id != tracker.get_slot("exercise") else []
 
 
 class ActionAnotherExercise(Action):

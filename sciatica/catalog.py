@@ -30,6 +30,8 @@ POSITIONS = (
     "any",
 )
 PLACES = ("floor", "bed", "chair", "desk", "standing", "anywhere")
+# The source of a caution that is general safety advice, not the article's (safety_advice.source).
+GENERAL_ADVICE = "general"
 DOSAGE_FIELDS = ("hold", "reps", "frequency", "sides")
 ADVICE_TOPICS = DOSAGE_FIELDS
 SAFETY_FIELDS = (
@@ -98,6 +100,14 @@ class Exercise:
     sources: tuple[str, ...]
     notes: tuple[str, ...] = ()
     disagreement: str | None = None
+    # Where each caution comes from, in the order of `cautions`: a source file, or
+    # GENERAL_ADVICE (the NHS-style safety advice, shown as general advice).
+    caution_sources: tuple[str, ...] = ()
+    # What the entry's source leaves out, said with the answer (e.g. steps it only names).
+    source_gaps: tuple[str, ...] = ()
+
+    def caution_source(self, index: int = 0) -> str:
+        return self.caution_sources[index] if index < len(self.caution_sources) else GENERAL_ADVICE
 
     @property
     def phrases(self) -> tuple[str, ...]:
@@ -110,6 +120,8 @@ class SourceDocument:
     file: str
     title: str
     label: str
+    # The document's own advice to see a professional, in its words (None if it gives none).
+    see_a_professional: str | None = None
 
 
 @dataclass(frozen=True)
@@ -243,7 +255,14 @@ def _parse_sources(path: Path, raw: Any) -> dict[str, SourceDocument]:
     for file, info in require_mapping(path, raw, "sources").items():
         info = require_mapping(path, info, str(file))
         require_fields(path, str(file), info, ("title", "label"))
-        sources[str(file)] = SourceDocument(str(file), str(info["title"]), str(info["label"]))
+        unknown = set(info) - {"title", "label", "see_a_professional"}
+        if unknown:
+            raise DataFileError(path, f"unknown fields: {', '.join(sorted(unknown))}", str(file))
+        advice = info.get("see_a_professional")
+        if advice is not None and (not isinstance(advice, str) or not advice.strip()):
+            raise DataFileError(path, "'see_a_professional' must be a non-empty text or absent", str(file))
+        sources[str(file)] = SourceDocument(str(file), str(info["title"]), str(info["label"]),
+                                            " ".join(advice.split()) if advice else None)
     if not sources:
         raise DataFileError(path, "'sources' is empty")
     return sources
@@ -277,6 +296,8 @@ def _parse_exercise(
         _require_choice(path, entry_id, "suitable_for", place, PLACES)
     for source in _string_list(path, entry_id, raw, "sources"):
         _require_choice(path, entry_id, "source file", source, tuple(sources))
+    cautions, caution_sources = _parse_cautions(path, entry_id, raw.get("cautions"), sources)
+    gaps = _string_list(path, entry_id, raw, "source_gaps") if raw.get("source_gaps") is not None else ()
     if not isinstance(raw["one_sided"], bool):
         raise DataFileError(path, "'one_sided' must be true or false", entry_id)
     disagreement = raw.get("disagreement")
@@ -293,7 +314,9 @@ def _parse_exercise(
         dosage=Dosage(**_optional_texts(path, entry_id, raw, "dosage", DOSAGE_FIELDS)),
         one_sided=raw["one_sided"],
         why=str(raw["why"]),
-        cautions=_string_list(path, entry_id, raw, "cautions"),
+        cautions=cautions,
+        caution_sources=caution_sources,
+        source_gaps=gaps,
         variants=Variants(**_optional_texts(path, entry_id, raw, "variants", ("easier", "harder"))),
         equipment=_string_list(path, entry_id, raw, "equipment"),
         suitable_for=_string_list(path, entry_id, raw, "suitable_for"),
@@ -301,6 +324,26 @@ def _parse_exercise(
         notes=_string_list(path, entry_id, raw, "notes") if raw.get("notes") is not None else (),
         disagreement=disagreement.strip() if disagreement else None,
     )
+
+
+def _parse_cautions(
+    path: Path, entry_id: str, raw: Any, sources: Mapping[str, SourceDocument]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Each caution is a text and where it comes from: a source file, or `general`."""
+    if not isinstance(raw, list) or not raw:
+        raise DataFileError(path, "'cautions' must be a non-empty list", entry_id)
+    texts, origins = [], []
+    for item in raw:
+        if not isinstance(item, Mapping) or set(item) != {"text", "source"}:
+            raise DataFileError(path, "each caution needs exactly a 'text' and a 'source' "
+                                f"(a source file or '{GENERAL_ADVICE}'), got {item!r}", entry_id)
+        text, source = item["text"], item["source"]
+        if not isinstance(text, str) or not text.strip():
+            raise DataFileError(path, "a caution has an empty text", entry_id)
+        _require_choice(path, entry_id, "caution source", source, (GENERAL_ADVICE, *sources))
+        texts.append(" ".join(text.split()))
+        origins.append(source)
+    return tuple(texts), tuple(origins)
 
 
 def _require_choice(path: Path, entry_id: str, what: str, value: Any, allowed: Sequence[str]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from .catalog import Catalog, Exercise, default_catalog
+from .catalog import GENERAL_ADVICE, Catalog, Exercise, default_catalog
 from .matching import KIND_LABELS, PLACE_LABELS
 
 FOLLOW_UP_TOPICS = (
@@ -41,7 +41,12 @@ POSITION_LABELS = {
 
 
 def explain(exercise: Exercise, catalog: Catalog | None = None) -> str:
-    """The whole answer: what it is, steps, dosage, why, one caution, any disagreement."""
+    """The whole answer: what it is, steps, dosage, why, cautions, any disagreement, sources.
+
+    Each caution says where it comes from: the first is printed as "Take care: ..."
+    and the source line names its origin; general safety advice (NHS) is labelled as
+    such wherever it is shown, never passed off as the article's.
+    """
     catalog = catalog or default_catalog()
     paragraphs = [
         _introduction(exercise),
@@ -50,10 +55,44 @@ def explain(exercise: Exercise, catalog: Catalog | None = None) -> str:
         f"Why it helps: {exercise.why}",
         f"Take care: {exercise.cautions[0]}",
     ]
+    general = [c for i, c in enumerate(exercise.cautions) if i and exercise.caution_source(i) == GENERAL_ADVICE]
+    if general and exercise.caution_source(0) != GENERAL_ADVICE:
+        paragraphs.append(f"General advice (NHS): {general[0]}")
+    paragraphs += [f"What the source doesn't say: {gap}" for gap in exercise.source_gaps]
     if exercise.disagreement:
         paragraphs.append(f"Note: {exercise.disagreement}")
-    paragraphs.append("Source: " + "; ".join(catalog.source_label(s) for s in exercise.sources) + ".")
+    paragraphs += _professional_advice(exercise, catalog)
+    paragraphs.append(_sources_line(exercise, catalog))
     return "\n\n".join(p for p in paragraphs if p)
+
+
+def caution_origin(exercise: Exercise, catalog: Catalog, index: int = 0) -> str:
+    """Where a caution comes from, in words: an article's label, or general advice and its source."""
+    source = exercise.caution_source(index)
+    if source == GENERAL_ADVICE:
+        return f"general advice ({catalog.safety.source})"
+    return catalog.source_label(source)
+
+
+def _sources_line(exercise: Exercise, catalog: Catalog) -> str:
+    line = "Source: " + "; ".join(catalog.source_label(s) for s in exercise.sources) + "."
+    if exercise.caution_source(0) == GENERAL_ADVICE:
+        article = "the article" if len(exercise.sources) == 1 else "these articles"
+        return f"{line} The caution is {caution_origin(exercise, catalog)}, not from {article}."
+    if exercise.caution_source(0) not in exercise.sources:
+        return f"{line} The caution is from {caution_origin(exercise, catalog)}."
+    return line
+
+
+def _professional_advice(exercise: Exercise, catalog: Catalog) -> list[str]:
+    """The entry's sources' own advice to see a professional, each named."""
+    paragraphs = []
+    for source in exercise.sources:
+        advice = catalog.sources[source].see_a_professional
+        if advice:
+            label = catalog.source_label(source)
+            paragraphs.append(f"{label[0].upper()}{label[1:]} also advises: {advice}")
+    return paragraphs
 
 
 def exercise_payload(exercise: Exercise) -> dict[str, Any]:
@@ -178,10 +217,15 @@ def _other_side(exercise: Exercise, catalog: Catalog) -> str:
 
 
 def _if_it_hurts(exercise: Exercise, catalog: Catalog) -> str:
-    cautions = " ".join(exercise.cautions)
-    if "further down your leg" not in cautions:
-        cautions += " " + catalog.safety.stop_if_worse
-    return f"If it hurts, stop. {cautions} {catalog.safety.pain_spreads}"
+    general = [c for i, c in enumerate(exercise.cautions) if exercise.caution_source(i) == GENERAL_ADVICE]
+    if "further down your leg" not in " ".join(general):
+        general.append(catalog.safety.stop_if_worse)
+    answer = "If it hurts, stop."
+    for index, caution in enumerate(exercise.cautions):
+        if exercise.caution_source(index) != GENERAL_ADVICE:
+            label = catalog.source_label(exercise.caution_source(index))
+            answer += f" {label[0].upper()}{label[1:]}: {caution}"
+    return f"{answer} General advice (NHS): {' '.join(general)} {catalog.safety.pain_spreads}"
 
 
 def _easier(exercise: Exercise, catalog: Catalog) -> str:

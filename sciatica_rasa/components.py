@@ -50,6 +50,9 @@ TYPED_COMMAND = "typed_command"
 NON_ENGLISH_INTENT = "non_english"
 SUSPECTED_INTENT = "red_flag_suspected"
 FALLBACK_INTENT = "nlu_fallback"
+# The trained model's own best intent, past the fallback classifier and before this
+# component overrides anything: what `make eval` and `make nlu-holdout` score.
+MODEL_INTENT_KEY = "model_intent"
 
 
 def red_flag_intent(level: str) -> str:
@@ -207,6 +210,7 @@ class RedFlagTriage(_NoTraining):
         return messages
 
     def _triage(self, message: Message, model: SpacyModel) -> None:
+        self._record_model_intent(message)
         doc = _doc(message, model)
         assessment = assess(doc, self._book)
         flags = list(assessment.flags)
@@ -290,6 +294,17 @@ class RedFlagTriage(_NoTraining):
     @staticmethod
     def _add_entities(message: Message, entities: List[Dict[Text, Any]]) -> None:
         message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+
+    @staticmethod
+    def _record_model_intent(message: Message) -> None:
+        """Keep the model's own answer in the parse result, whatever this component decides."""
+        top = next((entry for entry in message.get(INTENT_RANKING_KEY) or []
+                    if entry.get(INTENT_NAME_KEY) != FALLBACK_INTENT), None)
+        if top is None:
+            return
+        message.set(MODEL_INTENT_KEY, {INTENT_NAME_KEY: top.get(INTENT_NAME_KEY),
+                                       PREDICTED_CONFIDENCE_KEY: top.get(PREDICTED_CONFIDENCE_KEY)},
+                    add_to_output=True)
 
     @staticmethod
     def _model_intent(message: Message) -> Optional[str]:

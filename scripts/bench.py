@@ -465,8 +465,63 @@ def targets(ours: BotResult, base: BotResult) -> list[tuple[str, bool | None]]:
     return checks
 
 
+# The sentence encoder alone, in its own process: what each message costs before DIET.
+ENCODER_MESSAGES = tuple(dict.fromkeys(text for script in (*SCRIPTS, LONG_SCRIPT) for text in script))
+ENCODER_PROBE = """
+import json, sys, time
+start = time.perf_counter()
+from sciatica.encoders import MiniLMEncoder
+encoder = MiniLMEncoder()
+encoder.encode(["warm up"])
+loaded = time.perf_counter() - start
+texts = json.loads(sys.argv[1])
+times = []
+for _ in range(int(sys.argv[2])):
+    for text in texts:
+        t = time.perf_counter()
+        encoder.encode([text], [[(0, len(text))]])
+        times.append((time.perf_counter() - t) * 1000)
+t = time.perf_counter()
+encoder.encode_batched(texts * 20)
+batched = (time.perf_counter() - t) * 1000 / (len(texts) * 20)
+print(json.dumps({"load_s": loaded, "times_ms": times, "batched_ms": batched, "traces": encoder.traces()}))
+"""
+
+
+def measure_encoder(rounds: int = 5) -> dict[str, float] | None:
+    """all-MiniLM-L6-v2 per message (graph mode, as the featurizer calls it), batched, load time, traces."""
+    result = subprocess.run([sys.executable, "-c", ENCODER_PROBE, json.dumps(ENCODER_MESSAGES), str(rounds)],
+                            cwd=ROOT, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    if result.returncode != 0:
+        print(f"bench: the encoder could not be measured: {result.stderr.strip()[-300:]}", file=sys.stderr)
+        return None
+    data = json.loads(result.stdout.strip().splitlines()[-1])
+    times = data.pop("times_ms")
+    return {**data, "messages": len(times), "p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95)}
+
+
+def encoder_lines(encoder: dict[str, float] | None) -> list[str]:
+    if not encoder:
+        return []
+    return [
+        "## Sentence encoder (all-MiniLM-L6-v2)",
+        "",
+        "In its own process, one message at a time as SentenceEncoderFeaturizer calls it at inference "
+        f"(the messages of the users' scripts, {encoder['messages']} calls), then batched as in training.",
+        "",
+        "| measure | value |",
+        "| --- | ---: |",
+        f"| encoder time per message, p50 (ms) | {encoder['p50_ms']:.1f} |",
+        f"| encoder time per message, p95 (ms) | {encoder['p95_ms']:.1f} |",
+        f"| encoder time per message, batched in training (ms) | {encoder['batched_ms']:.1f} |",
+        f"| encoder load and first call (s) | {encoder['load_s']:.1f} |",
+        f"| graphs traced for all those calls | {encoder['traces']:.0f} |",
+        "",
+    ]
+
+
 def write_report(ours: list[BotResult], base: BotResult, out: Path, started: datetime, seconds: float,
-                 levels: dict[int, int]) -> Path:
+                 levels: dict[int, int], encoder: dict[str, float] | None = None) -> Path:
     lines = [
         "# Benchmark: the sciatica bot against a plain `rasa init` bot",
         "",
@@ -485,6 +540,7 @@ def write_report(ours: list[BotResult], base: BotResult, out: Path, started: dat
         "",
         *[f"- {bot.name}: {'met' if ok else 'NOT met'}: {text}" for bot in ours for text, ok in targets(bot, base)],
         "",
+        *encoder_lines(encoder),
         "![latency against concurrency](latency.png)",
     ]
     notes = [f"- {bot.name}: {note}" for bot in (*ours, base) for note in bot.notes]
@@ -563,6 +619,7 @@ def main() -> int:
         measure_training()
     ours_training = training_record("ours", OUR_TRAINING)
     base_training = training_record("baseline", BASELINE_TRAINING)
+    encoder = measure_encoder()
     ours_stack = None if args.ours_url else our_stack(workdir)
     base_stack = None if args.baseline_url else baseline_stack(workdir)
     bots = [Bot("ours", ours_stack, args.ours_url or ours_stack.rasa_url, *ours_training)]
@@ -579,11 +636,14 @@ def main() -> int:
 
     ours, base = [results[bot.name] for bot in bots[:-1]], results["baseline"]
     (args.out / "bench.json").write_text(json.dumps(
-        {"date": started_at.isoformat(timespec="seconds"), **{bot.name: to_json(bot) for bot in (*ours, base)}},
+        {"date": started_at.isoformat(timespec="seconds"), "encoder": encoder,
+         **{bot.name: to_json(bot) for bot in (*ours, base)}},
         indent=1) + "\n")
-    report = write_report(ours, base, args.out, started_at, time.monotonic() - clock, levels)
+    report = write_report(ours, base, args.out, started_at, time.monotonic() - clock, levels, encoder)
     plot = write_plot(ours, base, args.out)
     print("\n".join(table(ours, base)))
+    if encoder:
+        print("\n".join(encoder_lines(encoder)[4:-1]))
     for bot in ours:
         for text, ok in targets(bot, base):
             print(f"bench: {bot.name}: {'met' if ok else 'NOT met'}: {text}")

@@ -1,8 +1,12 @@
 """`make eval`: how well the bot understands, triages, matches and converses.
 
-- NLU: cross-validation on the training data (`rasa test nlu --cross-validation`)
-  and the held-out file tests/nlu_holdout.yml: intent macro F1, entity F1 as
-  `rasa test nlu` reports it per extractor, the most confused intent pairs.
+- NLU: cross-validation on the training data (3 folds drawn once with a fixed seed,
+  sciatica_rasa/nlu_eval.py) and the held-out files tests/nlu_holdout.yml and
+  tests/nlu_external.yml (written by others): intent macro F1 of the model's own intent
+  (before RedFlagTriage overrides it) and of the bot's final intent, the most confused
+  pairs, in-scope questions answered with the fallback, entity F1 on the held-out file as
+  `rasa test nlu` reports it per extractor; the trained red-flag intents alone on the
+  look-alikes and the external red-flag set at each confidence threshold.
 - Triage: red-flag recall and precision per flag and per referral level on
   tests/data/red_flag_cases.yml, through the whole trained NLU pipeline (model
   plus rules, as the bot runs it) and through the rule detector alone.
@@ -41,6 +45,9 @@ import yaml  # noqa: E402
 OUT_DIR = ROOT / "results" / "eval"
 MODEL = ROOT / "models" / "sciatica.tar.gz"
 HOLDOUT = ROOT / "tests" / "nlu_holdout.yml"
+EXTERNAL_NLU = ROOT / "tests" / "nlu_external.yml"
+# Issue 13's targets, printed next to the numbers (reported, not asserted).
+TARGETS = {"cv_macro_f1": 0.85, "external_macro_f1": 0.90, "fallback_rate": 0.05, "red_flag_recall": 0.90}
 TEST_STORIES = ROOT / "tests" / "stories"
 RED_FLAG_CASES = ROOT / "tests" / "data" / "red_flag_cases.yml"
 EXTERNAL_TRIAGE = ROOT / "tests" / "triage" / "external"
@@ -90,24 +97,14 @@ def score_spanned_entities_only() -> None:
 
 
 def cross_validation_worker(folds: int, out: Path) -> None:
-    """`rasa test nlu --cross-validation`, able to score our pipeline's entities.
-
-    RedFlagTriage's `red_flag` entities stand for the whole message and have no
-    span; Rasa's token-level entity scoring needs one and fails on them. Here
-    they overlap no token, so they are left out of the entity scores (the
-    triage section scores red flags).
-    """
-    from rasa.model_testing import perform_nlu_cross_validation
-    from rasa.shared.importers.importer import TrainingDataImporter
-
-    import numpy
+    """k folds of data/nlu (the same folds every run and for every configuration compared),
+    an NLU model trained on the others for each; both the model's own intent and the final
+    intent scored (sciatica_rasa/nlu_eval.py). Written to out/cross_validation.json."""
+    from sciatica_rasa import nlu_eval
 
     quiet_rasa()
-    score_spanned_entities_only()
-    numpy.random.seed(DEFAULT_FOLDS)  # Rasa draws the folds from numpy's global generator: same folds each run
-    config = TrainingDataImporter.load_from_dict(config_path=str(ROOT / "config.yml")).get_config()
-    data = TrainingDataImporter.load_from_dict(training_data_paths=[str(NLU_DATA)]).get_nlu_data()
-    asyncio.run(perform_nlu_cross_validation(config, data, str(out), {"folds": folds, "errors": True}))
+    result = nlu_eval.cross_validate(ROOT / "config.yml", NLU_DATA, folds, out)
+    nlu_eval.write_json(out / "cross_validation.json", result)
 
 
 def intent_summary(report_dir: Path) -> dict[str, Any]:
@@ -459,13 +456,14 @@ def write_report(out: Path, data: dict[str, Any], triage: list[TriageScores], ca
     if data.get("conversation_triage"):
         lines += ["", "## Triage in conversation (first message, REST, the whole bot)", "",
                   *conversation_lines(data["conversation_triage"])]
-    lines += ["", "## NLU", ""]
+    lines += ["", "## NLU", "", *model_own_report(data)]
     if data.get("cross_validation"):
         cv = data["cross_validation"]
         lines += nlu_lines(
-            f"Cross-validation, {cv['folds']} folds on data/nlu ({cv['seconds']:.0f} s)", cv["intents"], cv["entities"],
-            "![cross-validation intent confusion](nlu_cv/intent_confusion_matrix.png)",
+            f"Cross-validation, {cv['folds']} folds on data/nlu ({cv['seconds']:.0f} s), the bot's final intent",
+            cv["intents"], cv["entities"], "",
         )
+        lines += nlu_lines("Cross-validation, the model's own intent", cv["model_intents"], {}, "")
     holdout = data["holdout"]
     lines += nlu_lines(
         "Held-out messages (tests/nlu_holdout.yml)", holdout["intents"], holdout["entities"],
@@ -519,9 +517,77 @@ def summary_lines(data: dict[str, Any], triage: list[TriageScores]) -> list[str]
     holdout = data["holdout"]["intents"]
     lines += [
         f"NLU held-out: intent macro F1 {holdout['macro_f1']:.3f}, accuracy {pct(holdout['accuracy'])}",
+        *model_own_lines(data),
         f"catalog top-1 {pct(data['catalog']['accuracy'])}; "
         f"test stories {data['stories']['stories_correct']}/{data['stories']['stories_total']}",
     ]
+    return lines
+
+
+def _target(met: bool, wanted: str) -> str:
+    return f"(target {wanted}: {'met' if met else 'NOT met'})"
+
+
+def model_own_lines(data: dict[str, Any]) -> list[str]:
+    """Issue 13's rows: the model's own intent on words it was not trained on, the fallback, red flags alone."""
+    lines = []
+    if data.get("cross_validation"):
+        own = data["cross_validation"]["model_intents"]
+        lines.append(f"NLU cross-validation, the model's own intent (before RedFlagTriage): macro F1 "
+                     f"{own['macro_f1']:.3f}, accuracy {pct(own['accuracy'])} "
+                     + _target(own["macro_f1"] >= TARGETS["cv_macro_f1"], f"≥ {TARGETS['cv_macro_f1']}"))
+    own = data.get("model_own") or {}
+    if own:
+        ours, external = own["holdout"]["model"], own["external"]["model"]
+        lines.append(f"NLU held-out, the model's own intent: ours (tests/nlu_holdout.yml) macro F1 {ours['macro_f1']:.3f}, "
+                     f"accuracy {pct(ours['accuracy'])}; external (tests/nlu_external.yml) macro F1 "
+                     f"{external['macro_f1']:.3f}, accuracy {pct(external['accuracy'])} "
+                     + _target(external["macro_f1"] >= TARGETS["external_macro_f1"], f"≥ {TARGETS['external_macro_f1']}"))
+        fallback = own["external"]["fallback"]
+        lines.append(f"in-scope questions answered with the fallback (external set, all but out_of_scope): "
+                     f"{fallback['fallback']}/{fallback['in_scope']} ({pct(fallback['rate'])}) "
+                     + _target((fallback["rate"] or 0) <= TARGETS["fallback_rate"], f"≤ {TARGETS['fallback_rate']:.0%}"))
+    alone = data.get("red_flag_model_alone")
+    if alone:
+        safe = alone["lowest_safe_threshold"]
+        if safe:
+            recall = safe["caught_at_level"] / safe["red_flags"]
+            lines.append(f"trained red-flag intents alone: the lowest threshold sending 0 of {safe['look_alikes']} "
+                         f"look-alikes to emergency or urgent is {safe['threshold']}; there they catch "
+                         f"{safe['caught_at_level']}/{safe['red_flags']} external red flags at their level or higher "
+                         f"({pct(recall)}) " + _target(recall >= TARGETS["red_flag_recall"],
+                                                      f"≥ {TARGETS['red_flag_recall']:.0%}"))
+        else:
+            top = alone["rows"][-1]
+            lines.append(f"trained red-flag intents alone: every threshold up to {top['threshold']} sends some of "
+                         f"{top['look_alikes']} look-alikes to emergency or urgent ({top['look_alikes_to_emergency_or_urgent']} "
+                         f"at {top['threshold']}) (target 0 at ≥ {TARGETS['red_flag_recall']:.0%} recall: NOT met)")
+    return lines
+
+
+def model_own_report(data: dict[str, Any]) -> list[str]:
+    """The report's section for the model's own intent and the red-flag thresholds."""
+    lines = ["## The model's own intent (before RedFlagTriage)", "",
+             "What DIET itself answered, recorded by RedFlagTriage before any override (past the fallback "
+             "classifier). Macro F1 over the intents of the messages scored.", "",
+             *[f"- {line}" for line in model_own_lines(data)], ""]
+    for name, result in (data.get("model_own") or {}).items():
+        own = result["model"]
+        lines += [f"{name} ({result['file']}): lowest F1 "
+                  + ", ".join(f"{i} {f:.2f} (n={n})" for i, f, n in own["worst_intents"])
+                  + "; most confused " + ", ".join(f"{a} → {b} ({n})" for a, b, n in own["confused_pairs"]) + ".", ""]
+    alone = data.get("red_flag_model_alone")
+    if alone:
+        lines += ["The trained red-flag intents alone, at each confidence threshold (external red-flag set and the "
+                  "look-alikes of tests/triage/external and tests/data/red_flag_cases.yml):", "",
+                  "| threshold | red flags caught (any level) | caught at their level or higher | serious caught at level | "
+                  "look-alikes to emergency/urgent | look-alikes given any red-flag intent |",
+                  "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for r in alone["rows"]:
+            lines.append(f"| {r['threshold']} | {r['caught']}/{r['red_flags']} | {r['caught_at_level']} | "
+                         f"{r['serious_caught_at_level']}/{r['serious']} | {r['look_alikes_to_emergency_or_urgent']}/"
+                         f"{r['look_alikes']} | {r['look_alikes_any_red_flag']} |")
+        lines.append("")
     return lines
 
 
@@ -543,13 +609,19 @@ async def evaluate_with_model(out: Path, cases: list[Case]) -> tuple[dict[str, A
     from rasa.core.agent import Agent
     from rasa.nlu.test import run_evaluation
 
+    from sciatica_rasa import nlu_eval
+
     score_spanned_entities_only()
     agent = Agent.load(str(MODEL))
     await run_evaluation(str(HOLDOUT), agent.processor, output_directory=str(out / "nlu_holdout"), errors=True)
     holdout = {"intents": intent_summary(out / "nlu_holdout"), "entities": entity_summary(out / "nlu_holdout")}
+    model_own = {"holdout": await nlu_eval.ascore_file(agent, HOLDOUT),
+                 "external": await nlu_eval.ascore_file(agent, EXTERNAL_NLU)}
+    red_flags_alone = await nlu_eval.red_flag_model_alone(agent, ROOT)
     predictions = await pipeline_predictions(agent, cases)
     stories = await story_accuracy(agent, out / "stories")
-    return {"holdout": holdout, "stories": stories}, predictions
+    return {"holdout": holdout, "model_own": model_own, "red_flag_model_alone": red_flags_alone,
+            "stories": stories}, predictions
 
 
 def main() -> int:
@@ -585,9 +657,10 @@ def main() -> int:
     if args.folds:
         log(f"NLU cross-validation, {args.folds} folds (trains {args.folds} NLU models)")
         seconds = run_cross_validation(args.folds, args.out / "nlu_cv")
+        cv = json.loads((args.out / "nlu_cv" / "cross_validation.json").read_text())
         data["cross_validation"] = {
-            "folds": args.folds, "seconds": seconds,
-            "intents": intent_summary(args.out / "nlu_cv"), "entities": entity_summary(args.out / "nlu_cv"),
+            "folds": args.folds, "seconds": seconds, "intents": cv["final"], "model_intents": cv["model"],
+            "entities": {},
         }
     data["seconds"] = time.monotonic() - started
     triage = [pipeline, rules]

@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sciatica.encoders import MINILM_DIR, encoder_digest  # noqa: E402
 from sciatica.nlp.pipeline import DEFAULT_OUTPUT, built_digest  # noqa: E402
 
 MODELS = ROOT / "models"
@@ -31,6 +32,7 @@ TRAINING_DATA = ["data/nlu", "data/rules.yml", "data/stories.yml"]
 INPUTS = [
     "config.yml", "domain.yml", *TRAINING_DATA,
     "sciatica_rasa/components.py", "sciatica_rasa/spacy_nlp.py", "sciatica_rasa/policies.py",
+    "sciatica_rasa/dense.py", "sciatica/encoders.py",
 ]
 
 
@@ -44,6 +46,7 @@ def input_files() -> list[Path]:
 
 def inputs_digest() -> str:
     digest = hashlib.sha256((built_digest(DEFAULT_OUTPUT) or "no pipeline").encode())
+    digest.update((encoder_digest(MINILM_DIR) or "no encoder").encode())
     for path in input_files():
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())

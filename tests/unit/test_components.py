@@ -127,3 +127,15 @@ def test_markers_are_kept_in_the_parse_data_for_the_summary(model):
     plain = message("what stretch for piriformis", "ask_exercise", 0.9)
     triage(model, plain)
     assert plain.get("triage") is None
+
+
+def test_the_models_own_intent_is_kept_whatever_the_triage_decides(model):
+    msg = message("i cant feel the toilet paper when i wipe", "describe_symptoms", 0.8)
+    triage(model, msg)
+    assert msg.get("intent")["name"] == "red_flag_emergency"
+    assert msg.get("model_intent") == {"name": "describe_symptoms", "confidence": 0.8}
+    fallback = Message(data={"text": "something odd", "intent": {"name": "nlu_fallback", "confidence": 1.0},
+                             "intent_ranking": [{"name": "nlu_fallback", "confidence": 1.0},
+                                                {"name": "red_flag_urgent", "confidence": 0.3}]})
+    triage(model, fallback)
+    assert fallback.get("model_intent") == {"name": "red_flag_urgent", "confidence": 0.3}

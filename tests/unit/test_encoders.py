@@ -1,0 +1,112 @@
+"""The sentence encoder: built folders checked by hash, graph-mode inference, the DIET featurizer."""
+import shutil
+
+import numpy as np
+import pytest
+
+from sciatica.encoders import (
+    MANIFEST,
+    MINILM_DIR,
+    MINILM_WEIGHTS_SHA256,
+    MINILM_WHEEL,
+    EncoderError,
+    encoder_digest,
+    ensure_minilm,
+    read_manifest,
+    verify_folder,
+    write_manifest,
+)
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    from sciatica.encoders import MiniLMEncoder
+
+    ensure_minilm()  # `make unit` builds it first; here too when run alone
+    return MiniLMEncoder(MINILM_DIR)
+
+
+def test_a_built_folder_is_checked_file_by_file(tmp_path):
+    (tmp_path / "weights.bin").write_bytes(b"\x00" * 100)
+    (tmp_path / "config.json").write_text("{}")
+    digest = write_manifest(tmp_path, {"made": "here"})
+    assert verify_folder(tmp_path)["digest"] == digest == encoder_digest(tmp_path)
+    (tmp_path / "weights.bin").write_bytes(b"\x01" * 100)
+    with pytest.raises(EncoderError, match="weights.bin does not match its SHA-256"):
+        verify_folder(tmp_path)
+    (tmp_path / "config.json").unlink()
+    with pytest.raises(EncoderError, match="config.json is missing"):
+        verify_folder(tmp_path)
+
+
+def test_no_folder_says_how_to_build_it(tmp_path):
+    with pytest.raises(EncoderError, match="make pipeline"):
+        verify_folder(tmp_path / "nothing")
+    assert encoder_digest(tmp_path / "nothing") is None
+
+
+def test_the_digest_is_the_content_not_the_path(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "w.bin").write_bytes(b"abc")
+    write_manifest(tmp_path / "a", {})
+    shutil.copytree(tmp_path / "a", tmp_path / "b")
+    assert encoder_digest(tmp_path / "a") == encoder_digest(tmp_path / "b")
+    (tmp_path / "b" / "w.bin").write_bytes(b"abd")
+    write_manifest(tmp_path / "b", {})
+    assert encoder_digest(tmp_path / "a") != encoder_digest(tmp_path / "b")
+
+
+def test_the_built_encoder_records_the_pinned_wheel_and_weights(encoder):
+    built_from = read_manifest(MINILM_DIR)["built_from"]
+    assert built_from["wheel_sha256"] == MINILM_WHEEL.sha256
+    assert built_from["weights_sha256"] == MINILM_WEIGHTS_SHA256
+    assert {"tf_model.h5", "tokenizer.json", "config.json"} <= set(read_manifest(MINILM_DIR)["files"])
+    assert MANIFEST not in read_manifest(MINILM_DIR)["files"]
+
+
+def test_sentence_vectors_are_normalised_and_mean_what_they_say(encoder):
+    texts = ["does walking help sciatica", "is walking good for sciatica", "tell me a joke"]
+    vectors = np.stack([sentence for sentence, _ in encoder.encode(texts)])
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > 0.8 > vectors[0] @ vectors[2]
+
+
+def test_messages_of_any_length_use_one_graph(encoder):
+    before = encoder.traces()
+    for text in ["hi", "what stretch for piriformis?", "a much longer message " * 30]:
+        encoder.encode([text])
+    encoder.encode_batched(["one", "two words", "and three words here"] * 5, batch_size=4)
+    assert encoder.traces() == max(before, 1)
+
+
+def test_token_vectors_follow_the_tokens_and_batches_change_nothing(encoder):
+    text = "my piriformis hurts"
+    spans = [(0, 2), (3, 13), (14, 19)]
+    [(sentence, tokens)] = encoder.encode([text], [spans])
+    assert tokens.shape == (3, 384) and np.abs(tokens).sum(axis=1).min() > 0
+    batched = encoder.encode_batched(["hi", text, "something else entirely, much longer than the rest"],
+                                     [[(0, 2)], spans, [(0, 9)]], batch_size=3)
+    assert np.allclose(batched[1][0], sentence, atol=1e-4)
+    assert np.allclose(batched[1][1], tokens, atol=1e-4)
+
+
+def test_the_featurizer_adds_dense_features_and_is_fingerprinted_by_content(encoder):
+    from rasa.nlu.constants import TOKENS_NAMES
+    from rasa.nlu.tokenizers.tokenizer import Token
+    from rasa.shared.nlu.training_data.message import Message
+
+    from sciatica_rasa.dense import SentenceEncoderFeaturizer
+
+    config = {**SentenceEncoderFeaturizer.get_default_config(), "model": str(MINILM_DIR)}
+    assert SentenceEncoderFeaturizer.fingerprint_addon(config) == encoder_digest(MINILM_DIR)
+    message = Message(data={"text": "my piriformis hurts"})
+    message.set(TOKENS_NAMES["text"], [Token("my", 0), Token("piriformis", 3), Token("hurts", 14)])
+    SentenceEncoderFeaturizer(config, "encoder").process([message])
+    sequence, sentence = message.get_dense_features("text")
+    assert sequence is None and sentence.features.shape == (1, 384)
+    with_tokens = Message(data={"text": "my piriformis hurts"})
+    with_tokens.set(TOKENS_NAMES["text"], message.get(TOKENS_NAMES["text"]))
+    SentenceEncoderFeaturizer({**config, "token_features": True}, "encoder").process([with_tokens])
+    sequence, sentence = with_tokens.get_dense_features("text")
+    assert sequence.features.shape == (3, 384) and sentence.features.shape == (1, 384)

@@ -1,0 +1,28 @@
+"""Scoring the model's own intent: the report's labels and the red-flag thresholds."""
+from sciatica_rasa.nlu_eval import Parsed, fallback_rate, intent_report, red_flag_thresholds, summary
+
+
+def test_a_label_only_the_model_gives_counts_as_an_error_but_adds_no_row():
+    report = intent_report(["greet", "greet", "thank"], ["greet", "red_flag_suspected", "thank"])
+    assert "red_flag_suspected" not in report
+    assert report["greet"]["recall"] == 0.5 and report["thank"]["f1-score"] == 1.0
+    assert abs(report["accuracy"] - 2 / 3) < 1e-9
+
+
+def test_summary_reads_the_models_own_answer_or_the_final_one():
+    parsed = [Parsed("a", "greet", "greet", 0.9, "greet"), Parsed("b", "deny", "affirm", 0.6, "nlu_fallback")]
+    assert summary(parsed, "model")["accuracy"] == 0.5
+    assert summary(parsed, "final")["confused_pairs"] == [("deny", "nlu_fallback", 1)]
+    assert fallback_rate(parsed)["fallback"] == 1
+
+
+def test_thresholds_count_look_alikes_sent_to_emergency_or_urgent_and_red_flags_caught_at_level():
+    red_flags = [("red_flag_emergency", "emergency", 0.99), ("red_flag_gp", "emergency", 0.99),
+                 ("red_flag_urgent", "urgent", 0.7), ("describe_symptoms", "gp", 0.9)]
+    look_alikes = [("red_flag_urgent", 0.8), ("red_flag_gp", 0.99), ("greet", 0.99)]
+    result = red_flag_thresholds(red_flags, look_alikes, thresholds=(0.5, 0.9))
+    low, high = result["rows"]
+    assert (low["caught"], low["caught_at_level"], low["look_alikes_to_emergency_or_urgent"]) == (3, 2, 1)
+    assert (high["caught"], high["caught_at_level"], high["look_alikes_to_emergency_or_urgent"]) == (2, 1, 0)
+    assert high["look_alikes_any_red_flag"] == 1
+    assert result["lowest_safe_threshold"]["threshold"] == 0.9
