@@ -18,7 +18,8 @@ from sciatica.sciatica_answers import (
     load_answers,
 )
 
-SEEDS_DIR = Path("/work/shared/seeds")
+# The source documents sit next to the repository (../shared/seeds), outside it.
+SEEDS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 ANSWERS = default_answers()
 MATCHER = TopicMatcher(ANSWERS)
 
@@ -49,7 +50,7 @@ def test_every_statement_names_a_known_source():
             assert statement.source == GENERAL or statement.source in catalog.sources, topic.id
 
 
-@pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason="source documents not available")
+@pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason=f"source documents not found at {SEEDS_DIR} (../shared/seeds next to the repository)")
 def test_numbers_in_statements_appear_in_their_source():
     """No invented numbers: every number an article's statement quotes is in that article."""
     for topic in ANSWERS:

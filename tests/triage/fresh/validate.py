@@ -1,7 +1,7 @@
 """Validate the FRESH held-out red-flag test set (stdlib + PyYAML only).
 
 Checks: every file loads with yaml.safe_load; every case has text/original/source/flags/level;
-flags are from the 19 ids of /work/shared/clinical/red-flags.md; level equals the highest level of
+flags are from the 19 ids of ../shared/clinical/red-flags.md; level equals the highest level of
 the flags, allowing the combined-warning raises of the clinical reference (cancer history + new leg
 weakness/numbness = cancer_with_neuro; fever + injecting drugs / immune suppression -> emergency);
 look-alikes (no flags) have level null and an own_symptoms boolean; no duplicate texts.
