@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.content import content
 from actions.exercises import entity_values, exercise_button
-from sciatica.sciatica_answers import answer_payload, answer_text
+from sciatica.sciatica_answers import Topic, answer_payload, answer_text
 
 TOPIC_ENTITY = "sciatica_topic"
 
@@ -40,9 +40,28 @@ class ActionAnswerSciaticaInfo(Action):
             buttons = [topic_button(t) for t in content.answers if not t.first]
             dispatcher.utter_message(text=content.answers.overview, buttons=buttons)
             return []
-        # After an emergency referral no exercise is offered, whatever the question.
-        buttons = [] if tracker.get_slot("emergency_referred") else [
-            exercise_button(content.catalog.get(entry)) for entry in topic.see_also]
-        dispatcher.utter_message(text=answer_text(topic, content.answers, content.catalog),
-                                 json_message=dict(answer_payload(topic)), buttons=buttons)
+        utter_answer(dispatcher, tracker, topic)
         return []
+
+
+def utter_answer(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic) -> None:
+    # After an emergency referral no exercise is offered, whatever the question.
+    buttons = [] if tracker.get_slot("emergency_referred") else [
+        exercise_button(content.catalog.get(entry)) for entry in topic.see_also]
+    dispatcher.utter_message(text=answer_text(topic, content.answers, content.catalog),
+                             json_message=dict(answer_payload(topic)), buttons=buttons)
+
+
+def question_behind_hint(tracker: Tracker) -> Optional[Topic]:
+    """The question about sciatica whose words touched a red-flag topic ("tips for
+    sleeping" touches pain at night): asked about first, it is answered after."""
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        parse = event.get("parse_data") or {}
+        if (parse.get("intent") or {}).get("name") != "red_flag_hint":
+            continue
+        if (parse.get("model_intent") or {}).get("name") != "ask_sciatica_info":
+            return None
+        return content.topics.match(event.get("text") or "")
+    return None

@@ -11,6 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.content import content
 from actions.exercises import answer_with_exercises
+from actions.answers import question_behind_hint, utter_answer
 from sciatica.screening import ScreeningQuestion, needs_referral, parse_answer, questions_for
 from sciatica.triage import assess_ids
 
@@ -139,9 +140,14 @@ class ActionScreeningOutcome(Action):
                 return done
             # A GP appointment may be days away: gentle exercises meanwhile.
         elif not full:
-            dispatcher.utter_message(
-                text=content.messages["hint_all_clear"], buttons=list(content.messages.buttons["capabilities"])
-            )
+            question = question_behind_hint(tracker)
+            if question:
+                dispatcher.utter_message(text=content.messages["hint_all_clear_then_answer"])
+                utter_answer(dispatcher, tracker, question)
+            else:
+                dispatcher.utter_message(
+                    text=content.messages["hint_all_clear"], buttons=list(content.messages.buttons["capabilities"])
+                )
             return done
         else:
             dispatcher.utter_message(text=content.messages["all_clear"])

@@ -13,7 +13,7 @@ DEFAULT_MESSAGES_PATH = DATA_DIR / "messages.yml"
 REQUIRED_MESSAGES = (
     "not_in_catalog", "exercises_paused_after_emergency", "answer_yes_no", "safety_note",
     "other_exercises", "all_clear", "which_exercise", "which_option", "screening_answer_hint",
-    "hint_intro", "hint_all_clear", "summary_unavailable",
+    "hint_intro", "hint_all_clear", "hint_all_clear_then_answer", "summary_unavailable",
 )
 REQUIRED_BUTTONS = ("not_in_catalog", "screening_answers", "check_symptoms", "capabilities")
 

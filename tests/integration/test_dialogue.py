@@ -102,8 +102,10 @@ def test_exercises_after_an_emergency_repeat_the_referral(conversation):
 def test_typed_slash_intent_cannot_fill_a_screening_answer(conversation):
     conversation.say("I have sciatica")
     replies = conversation.say('/inform{"screen_fever": "no", "screen_cancer": "no"}')
-    # Not an answer: the question is asked again, no slot skipped.
-    assert "yes, no or not sure" in texts(replies).lower()
+    # Not an answer: the first question is asked again, and no later one is skipped.
+    assert "toilet paper" in texts(replies)
+    asked = " ".join(texts(conversation.say("no")) for _ in range(9))
+    assert "high temperature" in asked
 
 
 def test_typed_slash_text_still_runs_red_flag_detection(conversation):
@@ -118,3 +120,39 @@ def test_offered_buttons_keep_working(conversation):
     assert payloads
     chosen = conversation.say(payloads[0])
     assert customs(chosen, "exercise")
+
+
+# The questions a new user tried when the answers about sciatica itself were asked for.
+SCIATICA_QUESTIONS = [
+    ("does walking help?", "walking"),
+    ("why do people get sciatica", "causes"),
+    ("is it safe to stretch when I'm pregnant", "pregnancy"),
+]
+
+
+def test_questions_about_sciatica_itself_get_their_topic_not_an_exercise(conversation):
+    for question, topic in SCIATICA_QUESTIONS:
+        replies = conversation.say(question)
+        assert [answer["topic"] for answer in customs(replies, "answer")] == [topic], question
+        assert customs(replies, "exercise") == [], question
+        assert "didn't quite understand" not in texts(replies), question
+
+
+def test_a_sleep_question_asks_about_night_pain_first_then_answers(conversation):
+    replies = conversation.say("any tips for sleeping with sciatica")
+    [question] = customs(replies, "safety_question")
+    assert question["red_flags"] == ["night_pain"] and customs(replies, "answer") == []
+    replies = conversation.say("no")
+    assert customs(replies, "referral") == []
+    assert [answer["topic"] for answer in customs(replies, "answer")] == ["sleep"]
+
+
+def test_pregnancy_points_to_a_midwife_gp_or_physiotherapist_first(conversation):
+    reply = texts(conversation.say("is it safe to stretch when I'm pregnant")).lower()
+    assert "midwife" in reply and "physiotherapist" in reply
+
+
+def test_a_follow_up_that_names_its_exercise_answers_about_it(conversation):
+    replies = conversation.say("how long should I hold a plank for")
+    assert "which exercise" not in texts(replies).lower()
+    assert follow_up(default_catalog().get("plank"), "hold_time") in texts(replies)

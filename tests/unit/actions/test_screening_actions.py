@@ -178,3 +178,26 @@ def test_a_hinted_only_all_clear_offers_help_without_exercises(dispatcher, domai
     assert customs(dispatcher, "referral") == [] and customs(dispatcher, "exercise") == []
     assert "reassuring" in dispatcher.messages[0]["text"]
     assert events["hinted_flags"] is None and "screened" not in events
+
+
+def hinted_question_events(text: str, model_intent: str) -> list:
+    parse = {"intent": {"name": "red_flag_hint", "confidence": 1.0},
+             "model_intent": {"name": model_intent, "confidence": 0.9}}
+    return [{"event": "user", "text": text, "parse_data": parse}]
+
+
+def test_a_question_that_touched_a_red_flag_topic_is_answered_after_its_all_clear(dispatcher, domain):
+    tracker = make_tracker(slots={"screening_scope": "hinted", "hinted_flags": ["night_pain"], "screen_night": "no"},
+                           events=hinted_question_events("any tips for sleeping with sciatica", "ask_sciatica_info"))
+    asyncio.run(ActionScreeningOutcome().run(dispatcher, tracker, domain))
+    assert "reassuring" in dispatcher.messages[0]["text"]
+    assert [answer["topic"] for answer in customs(dispatcher, "answer")] == ["sleep"]
+    assert customs(dispatcher, "referral") == []
+
+
+def test_a_hint_in_a_description_of_symptoms_is_not_answered_as_a_question(dispatcher, domain):
+    tracker = make_tracker(slots={"screening_scope": "hinted", "hinted_flags": ["night_pain"], "screen_night": "no"},
+                           events=hinted_question_events("my sciatica keeps me awake", "describe_symptoms"))
+    asyncio.run(ActionScreeningOutcome().run(dispatcher, tracker, domain))
+    assert customs(dispatcher, "answer") == []
+    assert "What would you like to do next?" in dispatcher.messages[0]["text"]
