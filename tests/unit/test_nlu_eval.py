@@ -1,5 +1,7 @@
 """Scoring the model's own intent: the report's labels and the red-flag thresholds."""
-from sciatica_rasa.nlu_eval import Parsed, fallback_rate, intent_report, red_flag_thresholds, summary
+from sciatica_rasa.nlu_eval import (
+    RULE_ONLY_INTENTS, Parsed, fallback_rate, intent_report, red_flag_thresholds, summary,
+)
 
 
 def test_a_label_only_the_model_gives_counts_as_an_error_but_adds_no_row():
@@ -26,3 +28,19 @@ def test_thresholds_count_look_alikes_sent_to_emergency_or_urgent_and_red_flags_
     assert (high["caught"], high["caught_at_level"], high["look_alikes_to_emergency_or_urgent"]) == (2, 1, 0)
     assert high["look_alikes_any_red_flag"] == 1
     assert result["lowest_safe_threshold"]["threshold"] == 0.9
+
+
+def test_the_model_is_not_scored_on_intents_only_the_rules_give():
+    parsed = [Parsed("a", "greet", "greet", 0.9, "greet"),
+              Parsed("b", "red_flag_hint", "ask_sciatica_info", 0.6, "red_flag_hint")]
+    model = summary(parsed, "model")
+    assert (model["examples"], model["accuracy"], model["macro_f1"]) == (1, 1.0, 1.0)
+    assert model["all_intents_macro_f1"] == 0.5
+    assert summary(parsed, "final")["examples"] == 2
+
+
+def test_the_rule_only_intents_are_those_red_flag_triage_gives_by_itself():
+    from sciatica_rasa import components
+
+    assert RULE_ONLY_INTENTS == {components.HINT_INTENT, components.URGENT_AND_HINT_INTENT,
+                                 components.SUSPECTED_INTENT}
