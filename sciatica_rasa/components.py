@@ -131,11 +131,11 @@ class _NoTraining(GraphComponent):
     model_from="SpacyNLP",
 )
 class DomainEntityExtractor(_NoTraining, EntityExtractorMixin):
-    """Body areas, symptoms, sides and exercise names from the entity ruler."""
+    """Body areas, symptoms, sides, exercise names and options from the entity ruler."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"dimensions": ["body_area", "symptom", "side", "exercise"]}
+        return {"dimensions": ["body_area", "symptom", "side", "exercise", "option"]}
 
     def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
         dimensions = set(self._config["dimensions"])

@@ -38,6 +38,28 @@ DENSE = {"sciatica_rasa.dense.SentenceEncoderFeaturizer", "SpacyFeaturizer"}
 GLOVE_PIPELINE = "build/spacy/sciatica_pipeline_glove"
 
 
+# The DIET pipeline the variants below change: config.yml's before the SVM replaced DIET
+# for intents and the rules took its entities (count vectors, DIET for both).
+DIET_BLOCK = [
+    {"name": "LexicalSyntacticFeaturizer"},
+    {"name": "CountVectorsFeaturizer"},
+    {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4},
+    {"name": "DIETClassifier", "epochs": 100, "random_seed": 20261121, "constrain_similarities": True,
+     "entity_recognition": True},
+]
+
+
+def _diet_pipeline(pipeline: list[dict]) -> list[dict]:
+    """config.yml's pipeline with DIET for intents and entities, and no SVM."""
+    pipeline = [c for c in copy.deepcopy(pipeline) if not c["name"].endswith("SklearnIntentClassifier")]
+    if not any(c["name"] == "DIETClassifier" for c in pipeline):
+        index = next(i for i, c in enumerate(pipeline) if c["name"].endswith("DomainEntityExtractor"))
+        dense = [c for c in pipeline if c["name"] in DENSE]
+        pipeline = [c for c in pipeline if c["name"] not in DENSE]
+        pipeline[index + 1:index + 1] = [*copy.deepcopy(DIET_BLOCK[:3]), *dense, copy.deepcopy(DIET_BLOCK[3])]
+    return pipeline
+
+
 def _without_dense(pipeline: list[dict]) -> list[dict]:
     return [c for c in copy.deepcopy(pipeline) if c["name"] not in DENSE]
 
@@ -97,6 +119,8 @@ VARIANTS = {
                    "1 layer of 128, for entities only", lambda p: _svm_intents(_minilm(p))),
     "glove_svm": ("+ GloVe mean vector; intents by a linear SVM on it, DIET for entities only",
                   lambda p: _svm_intents(_glove(p))),
+    "chosen": ("config.yml as it is: MiniLM sentence vector, intents by a linear SVM, entities by the rules, "
+               "no DIET", lambda p: copy.deepcopy(p)),
     "minilm_words": ("+ MiniLM sentence vector, no character n-grams, DIET 50 epochs, 1 layer of 128",
                      lambda p: _diet(_without_char_ngrams(_minilm(p)), epochs=50, number_of_transformer_layers=1,
                                      transformer_size=128)),
@@ -106,7 +130,8 @@ VARIANTS = {
 def variant_config(name: str, out: Path) -> Path:
     base = yaml.safe_load((ROOT / "config.yml").read_text())
     config = {key: base[key] for key in ("recipe", "language", "assistant_id") if key in base}
-    config["pipeline"] = VARIANTS[name][1](base["pipeline"])
+    pipeline = base["pipeline"] if name == "chosen" else _diet_pipeline(base["pipeline"])
+    config["pipeline"] = VARIANTS[name][1](pipeline)
     path = out / f"{name}.config.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
