@@ -1,0 +1,68 @@
+"""Choose the FallbackClassifier's thresholds on our own folds, never on a held-out file.
+
+The intent classifier of config.yml (a linear SVM on the MiniLM sentence vector, C by grid
+search, class weights balanced, its calibration seeded) is trained on two of the three
+folds of data/nlu that `make eval` uses, and its probabilities on the third are read. For
+each pair of thresholds: how many in-scope messages (all but out_of_scope) would get
+"Sorry, I didn't quite understand", and how often the answered ones are right.
+
+    .venv/bin/python scripts/fallback_thresholds.py      # about a minute
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
+AMBIGUITY = (0.0, 0.02, 0.05)
+SEED = 20261121
+
+
+def held_out_probabilities():
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.svm import SVC
+
+    from sciatica.encoders import MiniLMEncoder
+    from sciatica_rasa import nlu_eval
+
+    messages = nlu_eval.labelled(nlu_eval.read_nlu_file(ROOT / "data" / "nlu"))
+    labels = np.array([m.get("intent") for m in messages])
+    vectors = np.stack([sentence for sentence, _ in MiniLMEncoder().encode_batched([m.get("text") for m in messages])])
+    index = {id(m): i for i, m in enumerate(messages)}
+    for train, test in nlu_eval.folds(messages, 3):
+        rows, held = [index[id(m)] for m in train], [index[id(m)] for m in test]
+        # As SklearnIntentClassifier splits: about five examples of the rarest intent a fold.
+        splits = max(2, min(5, int(np.min(np.unique(labels[rows], return_counts=True)[1])) // 5))
+        svm = SVC(probability=True, class_weight="balanced", kernel="linear", random_state=SEED)
+        search = GridSearchCV(svm, [{"C": [1, 2, 5, 10, 20], "kernel": ["linear"]}], cv=splits,
+                              scoring="f1_weighted").fit(vectors[rows], labels[rows])
+        for truth, probabilities in zip(labels[held], search.predict_proba(vectors[held])):
+            yield truth, search.classes_, probabilities
+
+
+def main() -> int:
+    scored = [row for row in held_out_probabilities() if row[0] != "out_of_scope"]
+    print("| threshold | ambiguity | in-scope fallback | accuracy of the answered |")
+    print("| ---: | ---: | ---: | ---: |")
+    for threshold in THRESHOLDS:
+        for ambiguity in AMBIGUITY:
+            fallen = right = 0
+            for truth, classes, probabilities in scored:
+                first, second = np.argsort(probabilities)[::-1][:2]
+                if probabilities[first] < threshold or probabilities[first] - probabilities[second] < ambiguity:
+                    fallen += 1
+                else:
+                    right += classes[first] == truth
+            answered = len(scored) - fallen
+            print(f"| {threshold} | {ambiguity} | {fallen}/{len(scored)} ({fallen / len(scored):.1%}) | "
+                  f"{right / answered:.1%} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
