@@ -470,9 +470,9 @@ def write_report(out: Path, data: dict[str, Any], triage: list[TriageScores], ca
         "![held-out intent confusion](nlu_holdout/intent_confusion_matrix.png)",
     )
     lines += [
-        "Entities: DIET learns only `exercise` (and `option`); body areas, symptoms and sides come "
-        "from the rule extractor (DomainEntityExtractor), scored against the few annotated spans, so its "
-        "precision here counts correct but unannotated finds as errors.",
+        "Entities come from the rules only (DomainEntityExtractor: the entity ruler over the catalog's "
+        "names and aliases and data/nlp/lexicon.yml); the held-out file annotates few spans, so a score "
+        "here would count correct but unannotated finds as errors, and none is shown.",
         "",
         "## Catalog matching",
         "",
