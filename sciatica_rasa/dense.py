@@ -1,4 +1,4 @@
-"""Dense features for DIET from the pretrained sentence encoder (all-MiniLM-L6-v2).
+"""Dense features from the pretrained sentence encoder (all-MiniLM-L6-v2), for the intent classifier.
 
 `SentenceEncoderFeaturizer` gives each message the encoder's sentence vector (mean-pooled,
 normalised: what sentence-transformers calls the embedding) and, if `token_features` is

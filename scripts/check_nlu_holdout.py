@@ -3,7 +3,7 @@
 `rasa test nlu` (the first half of `make nlu-holdout`) scores the bot's final intent,
 after the red-flag rules and the language check have overridden the model: most red-flag
 and language cases of tests/nlu_holdout.yml are decided by those rules, whatever the
-model said. This scores what DIET itself answered (the `model_intent` RedFlagTriage keeps,
+model said. This scores what the intent classifier itself answered (the `model_intent` RedFlagTriage keeps,
 past the fallback classifier) on both held-out files, for every intent in them:
 
 - tests/nlu_holdout.yml, the project's own held-out messages;
