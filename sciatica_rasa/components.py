@@ -192,8 +192,11 @@ class RedFlagTriage(_NoTraining):
     def get_default_config() -> Dict[Text, Any]:
         return {
             # The trained model's red-flag intent counts from this confidence on,
-            # even when the fallback classifier replaced it as too uncertain.
+            # even when the fallback classifier replaced it as too uncertain: alone,
+            # it only starts the screening questions (GP-level advice) ...
             "model_threshold": 0.5,
+            # ... and it raises a level the rules found only from this one.
+            "raise_threshold": 0.5,
             "red_flags_path": None,
         }
 
@@ -215,7 +218,8 @@ class RedFlagTriage(_NoTraining):
         assessment = assess(doc, self._book)
         flags = list(assessment.flags)
         level = assessment.level
-        model_level = self._model_level(message)
+        model_level = self._model_level(message, self._config["model_threshold"])
+        raised_level = self._model_level(message, self._config["raise_threshold"])
         own_symptoms = self._model_intent(message) in OWN_SYMPTOM_INTENTS
         hints = self._hint_entities(message, doc, assessment)
         # Markers raise a level only with other findings; they are kept in the parse
@@ -240,10 +244,10 @@ class RedFlagTriage(_NoTraining):
             _override_intent(message, SUSPECTED_INTENT)
             self._add_flags(message, [f"unclassified_{model_level}"], None, [], "full", markers)
             return
-        if model_level and level != "gp" and LEVELS.index(model_level) < LEVELS.index(level):
+        if flags and raised_level and level != "gp" and LEVELS.index(raised_level) < LEVELS.index(level):
             # Both saw a red flag; the higher level wins. A GP-level finding is screened
             # first instead, where any yes refers at its own level.
-            level = model_level
+            level = raised_level
         if level is None:
             if message.get(INTENT, {}).get(INTENT_NAME_KEY) in TRIAGE_INTENTS:
                 _demote_intent(message)  # a red-flag intent nobody stands behind
@@ -314,7 +318,8 @@ class RedFlagTriage(_NoTraining):
                 return entry.get(INTENT_NAME_KEY)
         return None
 
-    def _model_level(self, message: Message) -> Optional[str]:
+    @staticmethod
+    def _model_level(message: Message, threshold: float) -> Optional[str]:
         # The fallback classifier puts nlu_fallback first; look past it.
         ranking = [
             entry for entry in message.get(INTENT_RANKING_KEY) or []
@@ -323,6 +328,6 @@ class RedFlagTriage(_NoTraining):
         if not ranking:
             return None
         top = ranking[0]
-        if top.get(PREDICTED_CONFIDENCE_KEY, 0.0) < self._config["model_threshold"]:
+        if top.get(PREDICTED_CONFIDENCE_KEY, 0.0) < threshold:
             return None
         return MODEL_INTENT_LEVELS.get(top.get(INTENT_NAME_KEY))

@@ -139,3 +139,18 @@ def test_the_models_own_intent_is_kept_whatever_the_triage_decides(model):
                                                 {"name": "red_flag_urgent", "confidence": 0.3}]})
     triage(model, fallback)
     assert fallback.get("model_intent") == {"name": "red_flag_urgent", "confidence": 0.3}
+
+
+def test_a_less_sure_model_may_start_the_screening_but_not_raise_a_level(model):
+    config = {**RedFlagTriage.get_default_config(), "model_threshold": 0.15, "raise_threshold": 0.5}
+
+    def triage_with(msg):
+        RedFlagTriage(config).process([msg], model)
+        return msg.get("intent")["name"], [e["value"] for e in msg.get("entities", []) if e["entity"] == "red_flag"]
+
+    assert triage_with(message("something odd", "red_flag_emergency", 0.3)) == (
+        "red_flag_suspected", ["unclassified_emergency"])
+    assert triage_with(message("i have a fever and my back aches", "red_flag_emergency", 0.3)) == (
+        "red_flag_urgent", ["fever_infection"])
+    assert triage_with(message("i have a fever and my back aches", "red_flag_emergency", 0.6)) == (
+        "red_flag_emergency", ["fever_infection"])
