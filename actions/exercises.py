@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.content import content
 from sciatica.catalog import Exercise
 from sciatica.exercise_answers import explain, exercise_payload
+from sciatica.sciatica_answers import answer_payload, answer_text
 
 MAX_ALTERNATIVES = 2
 
@@ -21,6 +22,13 @@ def entity_values(tracker: Tracker, entity: Text) -> List[Text]:
         for item in tracker.latest_message.get("entities", [])
         if item.get("entity") == entity and item.get("value")
     ]
+
+
+def user_texts(tracker: Tracker) -> List[Text]:
+    """What the person typed in this conversation (button payloads left out)."""
+    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    latest = tracker.latest_message.get("text") or ""
+    return [t for t in [*texts, latest] if t and not t.startswith("/")]
 
 
 def exercise_button(exercise: Exercise) -> Dict[Text, Text]:
@@ -45,6 +53,12 @@ def answer_with_exercises(
         dispatcher.utter_message(text=content.messages["exercises_paused_after_emergency"])
         dispatcher.utter_message(response="utter_referral_emergency")
         return []
+    instead = content.topics.instead_of_exercises(user_texts(tracker))
+    if instead:
+        # Pregnancy, said at any point: who to ask first, never a plain exercise.
+        dispatcher.utter_message(text=answer_text(instead, content.answers, content.catalog),
+                                 json_message=dict(answer_payload(instead)))
+        return [SlotSet("offered_exercises", [])]
     if not exercises:
         dispatcher.utter_message(
             text=content.messages["not_in_catalog"],

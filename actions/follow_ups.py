@@ -8,7 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.content import content
-from actions.exercises import answer_with_exercises, entity_values
+from actions.exercises import answer_with_exercises, entity_values, user_texts
 from sciatica.exercise_answers import follow_up
 
 # The follow-up intents and the catalog topic each one asks about.
@@ -41,6 +41,8 @@ class ActionExerciseFollowUp(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        if content.topics.instead_of_exercises(user_texts(tracker)):
+            return answer_with_exercises(dispatcher, tracker, [])  # says who to ask first
         # "how long should I hold a plank for": the exercise named in the question comes first.
         named = [e for e in entity_values(tracker, "exercise") if e in content.catalog]
         exercise = content.catalog.get(named[0]) if named else current_exercise(tracker)

@@ -9,6 +9,7 @@ the topics it can answer).
 from __future__ import annotations
 
 import re
+from typing import Iterable
 from dataclasses import dataclass
 
 from .sciatica_answers import SciaticaAnswers, Topic, default_answers
@@ -55,6 +56,14 @@ class TopicMatcher:
             if matched:
                 found.append(TopicMatch(topic, sum(_pattern_matches(p, words) for p in matched), tuple(matched)))
         return found
+
+    def instead_of_exercises(self, texts: Iterable[str]) -> Topic | None:
+        """The topic that must replace any exercise ("I'm pregnant"), if one of the texts names it."""
+        for text in texts:
+            for found in self.scores(text):
+                if found.topic.instead_of_exercises:
+                    return found.topic
+        return None
 
     def match(self, text: str) -> Topic | None:
         found = self.scores(text)

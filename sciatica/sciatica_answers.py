@@ -21,7 +21,7 @@ from .datafiles import DataFileError, load_yaml, require_fields, require_mapping
 DEFAULT_ANSWERS_PATH = DATA_DIR / "answers" / "sciatica.yml"
 GENERAL = "general"
 _TOPIC_FIELDS = ("id", "label", "match", "statements", "see_also")
-_OPTIONAL_FIELDS = ("gap", "ask", "first")
+_OPTIONAL_FIELDS = ("gap", "ask", "first", "instead_of_exercises")
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ class Topic:
     gap: str | None = None
     ask: str | None = None
     first: bool = False
+    # Mentioned anywhere in the conversation, this answer replaces every exercise.
+    instead_of_exercises: bool = False
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -139,13 +141,15 @@ def _parse_topic(path: Path, raw: Any, catalog: Catalog) -> Topic:
     ask = _text(path, topic_id, raw["ask"], "ask") if raw.get("ask") is not None else None
     if not statements and not gap:
         raise DataFileError(path, "a topic without statements must say what the sources lack ('gap')", topic_id)
-    first = raw.get("first", False)
-    if not isinstance(first, bool):
-        raise DataFileError(path, "'first' must be true or false", topic_id)
+    flags = {}
+    for key in ("first", "instead_of_exercises"):
+        flags[key] = raw.get(key, False)
+        if not isinstance(flags[key], bool):
+            raise DataFileError(path, f"'{key}' must be true or false", topic_id)
     return Topic(
         id=topic_id, label=_text(path, topic_id, raw["label"], "label"),
         match=tuple(_text(path, topic_id, m, "match") for m in match), statements=tuple(statements),
-        see_also=tuple(see_also), gap=gap, ask=ask, first=first,
+        see_also=tuple(see_also), gap=gap, ask=ask, **flags,
     )
 
 

@@ -156,3 +156,11 @@ def test_a_follow_up_that_names_its_exercise_answers_about_it(conversation):
     replies = conversation.say("how long should I hold a plank for")
     assert "which exercise" not in texts(replies).lower()
     assert follow_up(default_catalog().get("plank"), "hold_time") in texts(replies)
+
+
+def test_an_exercise_asked_for_in_pregnancy_is_replaced_by_who_to_ask_first(conversation):
+    replies = conversation.say("what stretches can I do while pregnant")
+    assert customs(replies, "exercise") == []
+    assert [answer["topic"] for answer in customs(replies, "answer")] == ["pregnancy"]
+    replies = conversation.say("what stretch for piriformis")
+    assert customs(replies, "exercise") == [] and "midwife" in texts(replies)

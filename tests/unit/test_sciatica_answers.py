@@ -72,6 +72,7 @@ def test_numbers_in_statements_appear_in_their_source():
     (lambda d: d["topics"][0].pop("gap"), "must say what the sources lack"),
     (lambda d: d.pop("overview"), "overview"),
     (lambda d: d["topics"][0].update(first="yes"), "'first' must be true or false"),
+    (lambda d: d["topics"][0].update(instead_of_exercises=1), "'instead_of_exercises' must be true or false"),
 ])
 def test_a_broken_file_fails_at_load_naming_the_problem(tmp_path, raw, mutate, message):
     data = copy.deepcopy(raw)
@@ -101,6 +102,8 @@ def test_the_error_names_the_file_and_the_topic(tmp_path, raw):
     ("is it safe to stretch when I'm pregnant", "pregnancy"),
     ("I'm 20 weeks pregnant, can I go for a walk?", "pregnancy"),
     ("my midwife says it's sciatica, can I run", "pregnancy"),
+    ("I had a baby 3 weeks ago and now sciatica", "pregnancy"),
+    ("sciatica since I gave birth, which stretches are safe", "pregnancy"),
     ("which painkillers work best", "medicines"),
     ("how long should I take ibuprofen for", "medicines"),
     ("is heat or ice better", "heat_ice"),

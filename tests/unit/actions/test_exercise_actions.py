@@ -119,3 +119,27 @@ def test_a_follow_up_that_names_an_exercise_answers_about_it(dispatcher, domain)
     [message] = dispatcher.messages
     assert message["text"].startswith("Plank") and "Which exercise" not in message["text"]
     assert slot_events(events) == {"exercise": "plank"}
+
+
+def test_pregnancy_said_earlier_replaces_any_exercise_with_who_to_ask_first(dispatcher, domain):
+    events = [{"event": "user", "text": "I'm 30 weeks pregnant"}]
+    tracker = make_tracker(text="what stretch for piriformis", intent="ask_exercise", events=events)
+    asyncio.run(ActionExplainExercise().run(dispatcher, tracker, domain))
+    assert customs(dispatcher, "exercise") == []
+    assert [answer["topic"] for answer in customs(dispatcher, "answer")] == ["pregnancy"]
+    assert "midwife" in dispatcher.messages[0]["text"]
+
+
+def test_an_exercise_is_explained_when_pregnancy_was_never_mentioned(dispatcher, domain):
+    tracker = make_tracker(text="what stretch for piriformis", intent="ask_exercise",
+                           events=[{"event": "user", "text": "my bum hurts"}])
+    asyncio.run(ActionExplainExercise().run(dispatcher, tracker, domain))
+    assert customs(dispatcher, "exercise") and customs(dispatcher, "answer") == []
+
+
+def test_a_follow_up_after_pregnancy_was_mentioned_says_who_to_ask_first(dispatcher, domain):
+    tracker = make_tracker(text="how long should I hold a plank for", intent="ask_hold_time",
+                           entities=[{"entity": "exercise", "value": "plank"}],
+                           events=[{"event": "user", "text": "I'm pregnant"}])
+    run(ActionExerciseFollowUp(), dispatcher, tracker, domain)
+    assert [answer["topic"] for answer in customs(dispatcher, "answer")] == ["pregnancy"]
