@@ -1,4 +1,4 @@
-"""Validate the external red-flag evaluation set (stdlib + PyYAML only).
+"""Validate the external red-flag evaluation set (stdlib + PyYAML only; the checks are in ../set_check.py).
 
 Checks: every file loads with yaml.safe_load; every case has text/original/source/flags/level;
 flags are from the 19 ids; level equals the highest level of the flags, allowing the
@@ -7,114 +7,13 @@ fever + injecting drugs / immune suppression); look-alikes (no flags) have level
 an own_symptoms boolean; no duplicate texts. Prints counts per flag, level and file.
 Run: python3 tests/triage/external/validate.py
 """
-import collections
-import glob
 import os
-import re
 import sys
 
-import yaml
+HERE = os.path.dirname(os.path.abspath(__file__))
+TRIAGE = os.path.dirname(HERE)
+sys.path.insert(0, TRIAGE)
 
-LEVELS = {
-    "saddle_anaesthesia": "emergency", "bladder_dysfunction": "emergency",
-    "bowel_dysfunction": "emergency", "sexual_dysfunction": "emergency",
-    "bilateral_symptoms": "emergency", "severe_bilateral_weakness": "emergency",
-    "major_trauma": "emergency", "vascular": "emergency", "cancer_with_neuro": "emergency",
-    "foot_drop": "urgent", "progressive_weakness": "urgent", "fever_infection": "urgent",
-    "cancer_history": "urgent", "weight_loss": "urgent", "night_pain": "urgent",
-    "fragility_fracture": "urgent", "spinal_deformity": "urgent",
-    "not_improving": "gp", "exercise_worsens": "gp",
-}
-RANK = {None: 0, "gp": 1, "urgent": 2, "emergency": 3}
-REQUIRED = ("text", "original", "source", "flags", "level")
+from set_check import check  # noqa: E402
 
-here = os.path.dirname(os.path.abspath(__file__))
-errors = []
-per_flag = collections.Counter()
-per_level = collections.Counter()
-per_file = {}
-texts = {}
-n_red = n_look = 0
-
-for path in sorted(glob.glob(os.path.join(here, "*.yml"))):
-    name = os.path.basename(path)
-    try:
-        with open(path, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh)
-    except yaml.YAMLError as exc:
-        errors.append(f"{name}: does not load: {exc}")
-        continue
-    if not isinstance(doc, dict) or "source_group" not in doc or not isinstance(doc.get("cases"), list):
-        errors.append(f"{name}: needs source_group and a cases list")
-        continue
-    red = look = 0
-    for i, case in enumerate(doc["cases"]):
-        where = f"{name}#{i + 1}"
-        missing = [k for k in REQUIRED if k not in case]
-        if missing:
-            errors.append(f"{where}: missing {missing}")
-            continue
-        for k in ("text", "original", "source"):
-            if not isinstance(case[k], str) or not case[k].strip():
-                errors.append(f"{where}: {k} must be a non-empty string")
-        flags = case["flags"]
-        if not isinstance(flags, list):
-            errors.append(f"{where}: flags must be a list")
-            continue
-        bad = [f for f in flags if f not in LEVELS]
-        if bad:
-            errors.append(f"{where}: unknown flags {bad}")
-            continue
-        if len(set(flags)) != len(flags):
-            errors.append(f"{where}: repeated flag")
-        level = case["level"]
-        if level not in RANK:
-            errors.append(f"{where}: bad level {level!r}")
-            continue
-        highest = max((LEVELS[f] for f in flags), key=RANK.get, default=None)
-        raised = (
-            "cancer_with_neuro" in flags
-            or ("fever_infection" in flags and level == "emergency")
-        )
-        if flags:
-            if level != highest and not (raised and RANK[level] > RANK[highest]):
-                errors.append(f"{where}: level {level} but highest flag level is {highest}")
-            red += 1
-        else:
-            if level not in (None, "gp"):
-                errors.append(f"{where}: look-alike with level {level}")
-            if not isinstance(case.get("own_symptoms"), bool):
-                errors.append(f"{where}: look-alike needs own_symptoms true/false")
-            look += 1
-        if "also_in" in case and not isinstance(case["also_in"], list):
-            errors.append(f"{where}: also_in must be a list")
-        key = re.sub(r"\s+", " ", case["text"]).strip().lower()
-        if key in texts:
-            errors.append(f"{where}: duplicate text (also {texts[key]})")
-        texts[key] = where
-        for f in flags:
-            per_flag[f] += 1
-        per_level[str(level)] += 1
-    per_file[name] = (red, look)
-    n_red += red
-    n_look += look
-
-print(f"cases: {n_red + n_look}  red-flag: {n_red}  look-alike: {n_look}")
-print("\nper flag:")
-for f in LEVELS:
-    print(f"  {f:27s} {LEVELS[f]:9s} {per_flag[f]}")
-print("\nper level:")
-for lv in ("emergency", "urgent", "gp", "None"):
-    print(f"  {lv:10s} {per_level[lv]}")
-print("\nper file (red-flag, look-alike):")
-for name, (r, l) in per_file.items():
-    print(f"  {name:32s} {r:4d} {l:4d}")
-missing_ids = [f for f in LEVELS if per_flag[f] == 0]
-if missing_ids:
-    errors.append(f"ids with no case: {missing_ids}")
-if errors:
-    print("\nERRORS:")
-    for e in errors:
-        print("  " + e)
-    sys.exit(1)
-print("\nOK")
+check(HERE, lookalike_levels=(None, "gp"), own_symptoms_only_lookalikes=False)
