@@ -1,8 +1,9 @@
 """Choose the FallbackClassifier's thresholds on our own folds, never on a held-out file.
 
-The intent classifier of config.yml (a linear SVM on the MiniLM sentence vector, C by grid
-search, class weights balanced, its calibration seeded) is trained on two of the three
-folds of data/nlu that `make eval` uses, and its probabilities on the third are read. For
+config.yml's intent classifier (a linear SVM on the MiniLM sentence vector, C by grid search,
+class weights balanced, its calibration seeded), made by the component from config.yml's
+settings, is trained on two of the three folds of data/nlu that `make eval` uses, and its
+probabilities on the third are read. For
 each pair of thresholds: how many in-scope messages (all but out_of_scope) would get
 "Sorry, I didn't quite understand", and how often the answered ones are right.
 
@@ -20,12 +21,22 @@ import numpy as np  # noqa: E402
 
 THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
 AMBIGUITY = (0.0, 0.02, 0.05)
-SEED = 20261121
+
+
+def classifier():
+    """config.yml's intent classifier, with its settings (C grid, kernels, seed)."""
+    import yaml
+
+    from sciatica_rasa.intent_classifier import SeededSklearnIntentClassifier
+
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
+    entry = next(c for c in pipeline if c["name"].endswith(SeededSklearnIntentClassifier.__name__))
+    config = {**SeededSklearnIntentClassifier.get_default_config(), **{k: v for k, v in entry.items() if k != "name"}}
+    return SeededSklearnIntentClassifier(config, model_storage=None, resource=None)
 
 
 def held_out_probabilities():
-    from sklearn.model_selection import GridSearchCV
-    from sklearn.svm import SVC
+    from sklearn.preprocessing import LabelEncoder
 
     from sciatica.encoders import MiniLMEncoder
     from sciatica_rasa import nlu_eval
@@ -36,13 +47,12 @@ def held_out_probabilities():
     index = {id(m): i for i, m in enumerate(messages)}
     for train, test in nlu_eval.folds(messages, 3):
         rows, held = [index[id(m)] for m in train], [index[id(m)] for m in test]
-        # As SklearnIntentClassifier splits: about five examples of the rarest intent a fold.
-        splits = max(2, min(5, int(np.min(np.unique(labels[rows], return_counts=True)[1])) // 5))
-        svm = SVC(probability=True, class_weight="balanced", kernel="linear", random_state=SEED)
-        search = GridSearchCV(svm, [{"C": [1, 2, 5, 10, 20], "kernel": ["linear"]}], cv=splits,
-                              scoring="f1_weighted").fit(vectors[rows], labels[rows])
+        codes = LabelEncoder().fit(labels[rows])
+        y = codes.transform(labels[rows])
+        # The grid search and calibration the classifier runs in training.
+        search = classifier()._create_classifier(1, y).set_params(verbose=0).fit(vectors[rows], y)
         for truth, probabilities in zip(labels[held], search.predict_proba(vectors[held])):
-            yield truth, search.classes_, probabilities
+            yield truth, codes.classes_, probabilities
 
 
 def main() -> int:
