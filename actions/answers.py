@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.content import content
-from actions.exercises import entity_values, exercise_button
-from sciatica.sciatica_answers import Topic, answer_payload, answer_text
+from actions.exercises import entity_values, utter_answer
+from sciatica.sciatica_answers import Topic
 
 TOPIC_ENTITY = "sciatica_topic"
 
@@ -42,14 +42,6 @@ class ActionAnswerSciaticaInfo(Action):
             return []
         utter_answer(dispatcher, tracker, topic)
         return []
-
-
-def utter_answer(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic) -> None:
-    # After an emergency referral no exercise is offered, whatever the question.
-    buttons = [] if tracker.get_slot("emergency_referred") else [
-        exercise_button(content.catalog.get(entry)) for entry in topic.see_also]
-    dispatcher.utter_message(text=answer_text(topic, content.answers, content.catalog),
-                             json_message=dict(answer_payload(topic)), buttons=buttons)
 
 
 def question_behind_hint(tracker: Tracker) -> Optional[Topic]:

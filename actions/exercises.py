@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.content import content
 from sciatica.catalog import Exercise
 from sciatica.exercise_answers import explain, exercise_payload
-from sciatica.sciatica_answers import answer_payload, answer_text
+from sciatica.sciatica_answers import Topic, answer_payload, answer_text
 
 MAX_ALTERNATIVES = 2
 
@@ -36,6 +36,15 @@ def exercise_button(exercise: Exercise) -> Dict[Text, Text]:
     return {"title": exercise.name, "payload": f"/ask_how_to{payload}"}
 
 
+def utter_answer(dispatcher: CollectingDispatcher, tracker: Tracker, topic: Topic) -> None:
+    """What the sources say on a topic about sciatica, its catalog entries as buttons."""
+    # After an emergency referral no exercise is offered, whatever the question.
+    buttons = [] if tracker.get_slot("emergency_referred") else [
+        exercise_button(content.catalog.get(entry)) for entry in topic.see_also]
+    dispatcher.utter_message(text=answer_text(topic, content.answers, content.catalog),
+                             json_message=dict(answer_payload(topic)), buttons=buttons)
+
+
 def answer_with_exercises(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
@@ -56,8 +65,7 @@ def answer_with_exercises(
     instead = content.topics.instead_of_exercises(user_texts(tracker))
     if instead:
         # Pregnancy, said at any point: who to ask first, never a plain exercise.
-        dispatcher.utter_message(text=answer_text(instead, content.answers, content.catalog),
-                                 json_message=dict(answer_payload(instead)))
+        utter_answer(dispatcher, tracker, instead)
         return [SlotSet("offered_exercises", [])]
     if not exercises:
         dispatcher.utter_message(

@@ -10,8 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.content import content
-from actions.exercises import answer_with_exercises
-from actions.answers import question_behind_hint, utter_answer
+from actions.answers import question_behind_hint
+from actions.exercises import answer_with_exercises, utter_answer
 from sciatica.screening import ScreeningQuestion, needs_referral, parse_answer, questions_for
 from sciatica.triage import assess_ids
 

@@ -9,8 +9,8 @@ the topics it can answer).
 from __future__ import annotations
 
 import re
-from typing import Iterable
 from dataclasses import dataclass
+from typing import Iterable
 
 from .sciatica_answers import SciaticaAnswers, Topic, default_answers
 

@@ -146,6 +146,8 @@ def _parse_topic(path: Path, raw: Any, catalog: Catalog) -> Topic:
         flags[key] = raw.get(key, False)
         if not isinstance(flags[key], bool):
             raise DataFileError(path, f"'{key}' must be true or false", topic_id)
+    if flags["instead_of_exercises"] and see_also:
+        raise DataFileError(path, "a topic shown instead of exercises cannot offer exercises ('see_also')", topic_id)
     return Topic(
         id=topic_id, label=_text(path, topic_id, raw["label"], "label"),
         match=tuple(_text(path, topic_id, m, "match") for m in match), statements=tuple(statements),

@@ -96,7 +96,7 @@ def summary(parsed: Sequence[Parsed], which: str) -> dict[str, Any]:
     if which == "model":
         parsed = [p for p in parsed if p.truth not in RULE_ONLY_INTENTS]
     predicted = [getattr(p, which) for p in parsed]
-    report = intent_report([p.truth for p in parsed], predicted)
+    report = intent_report([p.truth for p in parsed], predicted) if which == "model" else everything
     per_intent = {k: v for k, v in report.items() if isinstance(v, dict) and k not in ("macro avg", "weighted avg")}
     pairs: dict[tuple[str, str], int] = {}
     for p, got in zip(parsed, predicted):

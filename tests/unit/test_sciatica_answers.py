@@ -73,6 +73,7 @@ def test_numbers_in_statements_appear_in_their_source():
     (lambda d: d.pop("overview"), "overview"),
     (lambda d: d["topics"][0].update(first="yes"), "'first' must be true or false"),
     (lambda d: d["topics"][0].update(instead_of_exercises=1), "'instead_of_exercises' must be true or false"),
+    (lambda d: d["topics"][0].update(see_also=["knee_to_chest"]), "cannot offer exercises"),
 ])
 def test_a_broken_file_fails_at_load_naming_the_problem(tmp_path, raw, mutate, message):
     data = copy.deepcopy(raw)
