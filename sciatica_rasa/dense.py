@@ -8,7 +8,8 @@ config.yml; its fingerprint is the content digest of that folder, so the model r
 when the encoder changes, not when it moves.
 
 Inference runs in graph mode with a fixed input signature (one trace for the life of the
-process, whatever the message's length); training featurizes all examples in batches.
+process, whatever the message's length), with the vectors of recent texts cached;
+training featurizes all examples in batches.
 """
 from __future__ import annotations
 
@@ -33,10 +34,10 @@ from sciatica.encoders import MINILM_DIR, EncoderError, MiniLMEncoder, encoder_d
 
 
 @lru_cache(maxsize=2)
-def load_encoder(folder: Text, digest: Optional[Text]) -> MiniLMEncoder:
+def load_encoder(folder: Text, digest: Optional[Text], cache_size: int) -> MiniLMEncoder:
     """One encoder per folder and content in a process, shared by the graph's nodes."""
     try:
-        return MiniLMEncoder(folder)
+        return MiniLMEncoder(folder, cache_size=cache_size)
     except EncoderError as error:
         raise InvalidModelError(f"The sentence encoder could not be loaded: {error}") from error
 
@@ -56,6 +57,9 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             "model": str(MINILM_DIR.relative_to(MINILM_DIR.parents[2])),
             "token_features": False,
             "batch_size": 64,
+            # Sentence vectors of this many recent texts are kept ("no", "yes" and the
+            # follow-ups repeat across conversations); 0 turns the cache off.
+            "cache_size": 4096,
         }
 
     @classmethod
@@ -70,7 +74,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     def __init__(self, config: Dict[Text, Any], name: Text) -> None:
         super().__init__(name, config)
         folder = Path(config["model"])
-        self.encoder = load_encoder(str(folder.resolve()), encoder_digest(folder))
+        self.encoder = load_encoder(str(folder.resolve()), encoder_digest(folder), int(config["cache_size"]))
 
     @classmethod
     def create(

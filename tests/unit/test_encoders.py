@@ -1,5 +1,7 @@
-"""The sentence encoder: built folders checked by hash, graph-mode inference, the DIET featurizer."""
+"""The sentence encoder: built folders checked by hash, graph-mode inference, the featurizer."""
+import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -60,8 +62,40 @@ def test_the_built_encoder_records_the_pinned_wheel_and_weights(encoder):
     built_from = read_manifest(MINILM_DIR)["built_from"]
     assert built_from["wheel_sha256"] == MINILM_WHEEL.sha256
     assert built_from["weights_sha256"] == MINILM_WEIGHTS_SHA256
-    assert {"tf_model.h5", "tokenizer.json", "config.json"} <= set(read_manifest(MINILM_DIR)["files"])
+    assert {"weights.npy", "weights.json", "tokenizer.json", "config.json"} <= set(read_manifest(MINILM_DIR)["files"])
     assert MANIFEST not in read_manifest(MINILM_DIR)["files"]
+
+
+REFERENCE = Path(__file__).parent.parent / "data" / "minilm_reference.json"
+
+
+def test_the_forward_pass_gives_what_transformers_gave():
+    """Vectors of transformers' TFBertModel on these weights, saved before it was replaced."""
+    from sciatica.encoders import MiniLMEncoder
+
+    reference = json.loads(REFERENCE.read_text())
+    encoder = MiniLMEncoder(MINILM_DIR, cache_size=0)
+    results = encoder.encode_batched(reference["texts"], reference["token_spans"], batch_size=3)
+    expected = np.array(reference["sentences"])
+    assert np.abs(np.stack([sentence for sentence, _ in results]) - expected).max() < 1e-5
+    assert np.abs(results[0][1] - np.array(reference["first_tokens"])).max() < 1e-5
+    one_by_one = np.stack([encoder.encode([text])[0][0] for text in reference["texts"]])
+    assert np.abs(one_by_one - expected).max() < 1e-5  # padding changes nothing
+
+
+def test_repeated_texts_come_from_a_bounded_cache():
+    from sciatica.encoders import MiniLMEncoder
+
+    encoder = MiniLMEncoder(MINILM_DIR, cache_size=2)
+    first = encoder.encode(["no"])[0][0]
+    assert encoder.encode(["no"])[0][0] is first and encoder.cache_hits == 1
+    encoder.encode(["yes"]), encoder.encode(["maybe"])
+    assert "no" not in encoder._cache and len(encoder._cache) == 2
+    again = encoder.encode(["no"])[0][0]
+    assert again is not first and np.allclose(again, first, atol=1e-6) and encoder.cache_hits == 1
+    uncached = MiniLMEncoder(MINILM_DIR, cache_size=0)
+    uncached.encode(["no"]), uncached.encode(["no"])
+    assert uncached.cache_hits == 0 and not uncached._cache
 
 
 def test_sentence_vectors_are_normalised_and_mean_what_they_say(encoder):

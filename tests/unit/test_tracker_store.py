@@ -136,3 +136,37 @@ def test_sqlite_uses_write_ahead_logging(store, db):
     run(new_conversation(store))
     with sqlite3.connect(db) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_rows_are_stored_as_rasas_store_stores_them(store, db, tmp_path):
+    theirs = SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "theirs.db"))
+    for each in (store, theirs):
+        run(new_conversation(each))
+    columns = "sender_id, type_name, timestamp, intent_name, action_name, data"
+    with sqlite3.connect(db) as ours_db, sqlite3.connect(tmp_path / "theirs.db") as theirs_db:
+        ours_rows = ours_db.execute(f"SELECT {columns} FROM events ORDER BY id").fetchall()
+        theirs_rows = theirs_db.execute(f"SELECT {columns} FROM events ORDER BY id").fetchall()
+    strip = lambda rows: [row[:2] + row[3:5] for row in rows]  # timestamps differ between the two runs
+    assert strip(ours_rows) == strip(theirs_rows) and len(ours_rows) == 2 + 2 * 5 + 1
+
+
+@pytest.mark.parametrize("sessions", [0, 1, 2])
+def test_the_count_is_the_events_a_retrieve_reads(store, plain, sessions):
+    tracker = run(store.get_or_create_tracker("someone", append_action_listen=False))
+    for _ in range(sessions):
+        tracker.update_with_events(session_start() + turn("hi", "hello"), DOMAIN)
+    tracker.update_with_events(turn("and more", "sure"), DOMAIN)
+    run(plain.save(tracker))  # written by Rasa's own store
+    assert store._stored_count("someone") == len(run(plain.retrieve("someone")).events)
+    assert store._stored_count("nobody") == 0
+
+
+def test_sqlite_keeps_one_connection_open(store):
+    opened = []
+    from sqlalchemy import event
+
+    event.listen(store.engine, "connect", lambda *_: opened.append(1))
+    for _ in range(3):
+        run(new_conversation(store, turns=1))
+        run(store.retrieve("someone"))
+    assert len(opened) <= 1
