@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 from .sciatica_answers import SciaticaAnswers, Topic, default_answers
@@ -20,12 +21,19 @@ def words_of(text: str) -> list[str]:
     return re.findall(r"[a-z0-9&]+(?:'[a-z]+)?", text)
 
 
+@lru_cache(maxsize=None)
+def _pattern_parts(pattern: str) -> tuple[tuple[str, ...], bool]:
+    """A pattern's words, and whether its last word is a prefix (a few hundred patterns)."""
+    parts = words_of(pattern.rstrip("*")) if "*" not in pattern[:-1] else words_of(pattern)
+    return tuple(parts), pattern.endswith("*")
+
+
 def _pattern_matches(pattern: str, words: list[str]) -> int:
     """How many words the pattern matched (0 when it does not occur)."""
-    parts = words_of(pattern.rstrip("*")) if "*" not in pattern[:-1] else words_of(pattern)
+    parts, prefix_last = _pattern_parts(pattern)
     if not parts:
         return 0
-    prefix_last = pattern.endswith("*")
+    parts = list(parts)
     size = len(parts)
     for start in range(len(words) - size + 1):
         window = words[start:start + size]
@@ -47,6 +55,14 @@ class TopicMatch:
 class TopicMatcher:
     def __init__(self, answers: SciaticaAnswers | None = None) -> None:
         self.answers = answers or default_answers()
+        replacing = [topic for topic in self.answers if topic.instead_of_exercises]
+
+        @lru_cache(maxsize=8192)
+        def replacing_topic(text: str) -> Topic | None:
+            words = words_of(text)
+            return next((t for t in replacing if any(_pattern_matches(p, words) for p in t.match)), None)
+
+        self._replacing_topic = replacing_topic
 
     def scores(self, text: str) -> list[TopicMatch]:
         words = words_of(text)
@@ -58,11 +74,15 @@ class TopicMatcher:
         return found
 
     def instead_of_exercises(self, texts: Iterable[str]) -> Topic | None:
-        """The topic that must replace any exercise ("I'm pregnant"), if one of the texts names it."""
+        """The topic that must replace any exercise ("I'm pregnant"), if one of the texts names it.
+
+        Asked on every exercise answer about every message of the conversation so far:
+        each text is matched once, against those topics only (it took most of the action
+        server's time at turn 100)."""
         for text in texts:
-            for found in self.scores(text):
-                if found.topic.instead_of_exercises:
-                    return found.topic
+            topic = self._replacing_topic(text)
+            if topic is not None:
+                return topic
         return None
 
     def match(self, text: str) -> Topic | None:

@@ -181,3 +181,22 @@ def test_pregnancy_is_never_answered_with_an_exercise():
 
 def test_medicines_point_to_a_pharmacist():
     assert "pharmacist" in answer_text(ANSWERS.get("medicines"))
+
+
+@pytest.mark.parametrize("texts, expected", [
+    (["hi", "what stretch for piriformis?", "I'm 20 weeks pregnant"], "pregnancy"),
+    (["I had a baby 3 weeks ago", "how long do I hold it?"], "pregnancy"),
+    (["hi", "what stretch for piriformis?", "how long do I hold it?"], None),
+    (["can I take ibuprofen?"], None),  # medicines answers first, but exercises may follow
+])
+def test_a_topic_replaces_exercises_when_any_message_names_it(texts, expected):
+    found = TopicMatcher(ANSWERS).instead_of_exercises(texts)
+    assert (found.id if found else None) == expected
+
+
+def test_each_message_is_matched_once_however_often_it_is_asked():
+    matcher = TopicMatcher(ANSWERS)
+    conversation = [f"how long do I hold it, number {i}?" for i in range(50)]
+    for turn in range(1, len(conversation) + 1):
+        assert matcher.instead_of_exercises(conversation[:turn]) is None
+    assert matcher._replacing_topic.cache_info().misses == len(conversation)
