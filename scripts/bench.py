@@ -192,14 +192,31 @@ def _own_rss_kb(pid: int) -> int:
     return 0
 
 
-def rss_mb(pid: int) -> float:
+def _own_pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def rss_mb(pid: int, own_kb=_own_rss_kb) -> float:
     """Resident memory of a process and its children, in MB (from /proc)."""
     children, total_kb, pending = _children(), 0, [pid]
     while pending:
         current = pending.pop()
         pending.extend(children.get(current, []))
-        total_kb += _own_rss_kb(current)
+        total_kb += own_kb(current)
     return total_kb / 1024
+
+
+def pss_mb(pid: int) -> float:
+    """Like rss_mb, but each page shared by several processes (the code and libraries a
+    worker shares with the process that forked it, the encoder's memory-mapped weights)
+    counted once, split between them: the memory the server really takes."""
+    return rss_mb(pid, _own_pss_kb)
 
 
 def largest_child_rss_mb(pid: int) -> float | None:
@@ -386,7 +403,8 @@ def measure(bots: list[Bot], levels: dict[int, int]) -> dict[str, BotResult]:
         long_turns = asyncio.run(long_conversation(bot.webhook))
         first_answer, rss = started[bot.name]
         if bot.stack is not None:
-            rss.update(rasa=rss_mb(bot.stack.pid("rasa")), actions=rss_mb(bot.stack.pid("actions")))
+            rss.update(rasa=rss_mb(bot.stack.pid("rasa")), actions=rss_mb(bot.stack.pid("actions")),
+                       rasa_pss=pss_mb(bot.stack.pid("rasa")))
             if bot.stack.workers > 1:
                 rss["rasa_worker"] = largest_child_rss_mb(bot.stack.pid("rasa"))
         if bot.training_note:
@@ -425,6 +443,7 @@ def _measures(bot: BotResult) -> list[tuple[str, float | None, int]]:
         ("Rasa server RSS after start (MB)", bot.rss_mb.get("rasa_idle"), 0),
         ("Rasa server RSS after the load (MB)", bot.rss_mb.get("rasa"), 0),
         ("largest Rasa worker process RSS (MB)", bot.rss_mb.get("rasa_worker"), 0),
+        ("Rasa server PSS after the load, shared pages counted once (MB)", bot.rss_mb.get("rasa_pss"), 0),
         ("action server RSS (MB)", bot.rss_mb.get("actions"), 0),
         ("start to first answer (s)", bot.first_answer_s, 1),
         ("training, wall clock (s)", bot.training_s, 0),
