@@ -33,7 +33,7 @@ def _pattern_matches(pattern: str, words: list[str]) -> int:
     parts, prefix_last = _pattern_parts(pattern)
     if not parts:
         return 0
-    parts = list(parts)
+    parts = list(parts)  # compared with slices of `words`, a list (a tuple never equals one)
     size = len(parts)
     for start in range(len(words) - size + 1):
         window = words[start:start + size]
