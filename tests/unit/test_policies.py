@@ -1,4 +1,6 @@
-"""CachedTEDPolicy answers a repeated dialogue state from its cache, exactly as TED would."""
+"""CachedTEDPolicy answers a repeated dialogue state from its cache, exactly as TED would,
+and loads for prediction with the same weights as Rasa's own loader."""
+import numpy as np
 import pytest
 from rasa.core.policies.ted_policy import TEDPolicy
 from rasa.engine.graph import ExecutionContext, GraphSchema
@@ -28,13 +30,36 @@ def said(intent, text):
     return DialogueStateTracker.from_events("someone", events, DOMAIN.slots)
 
 
+CONFIG = {**CachedTEDPolicy.get_default_config(), "epochs": 2, "random_seed": 7}
+CONTEXT = ExecutionContext(GraphSchema({}), "ted")
+
+
 @pytest.fixture(scope="module")
-def policy(tmp_path_factory):
-    storage = LocalModelStorage(tmp_path_factory.mktemp("models"))
-    config = {**CachedTEDPolicy.get_default_config(), "epochs": 2, "random_seed": 7}
-    policy = CachedTEDPolicy.create(config, storage, Resource("ted"), ExecutionContext(GraphSchema({}), "ted"))
+def storage(tmp_path_factory):
+    return LocalModelStorage(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="module")
+def policy(storage):
+    policy = CachedTEDPolicy.create(CONFIG, storage, Resource("ted"), CONTEXT)
     policy.train([story("greet", "utter_greet"), story("goodbye", "utter_goodbye")] * 2, DOMAIN)
     return policy
+
+
+def test_loaded_for_prediction_it_holds_and_predicts_what_rasas_loader_gives(policy, storage):
+    ours = CachedTEDPolicy.load(CONFIG, storage, Resource("ted"), CONTEXT)
+    rasas = TEDPolicy.load(CONFIG, storage, Resource("ted"), CONTEXT)
+    assert type(ours.model).__name__ == "PredictionTED" and type(rasas.model).__name__ == "TED"
+    # The variables prediction uses, each with the trained value (Rasa's loader also
+    # creates the training-only ones).
+    ours_values = {v.name: v.numpy() for v in ours.model.variables}
+    rasas_values = {v.name: v.numpy() for v in rasas.model.variables}
+    assert ours_values and set(ours_values) <= set(rasas_values)
+    for name, value in ours_values.items():
+        np.testing.assert_array_equal(value, rasas_values[name], err_msg=name)
+    for intent, text in [("greet", "hi"), ("goodbye", "bye")]:
+        expected = TEDPolicy.predict_action_probabilities(rasas, said(intent, text), DOMAIN).probabilities
+        assert TEDPolicy.predict_action_probabilities(ours, said(intent, text), DOMAIN).probabilities == expected
 
 
 def test_a_repeated_state_is_a_hit_with_the_very_prediction_ted_makes(policy):
