@@ -1,8 +1,11 @@
-"""The held-out NLU files share no message with the training data (word for word)."""
+"""The held-out NLU files share no message with the training data (word for word), and the
+training phrasings written by others come from none of their pages."""
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
+import yaml
 
 from sciatica_rasa import nlu_eval
 
@@ -23,3 +26,41 @@ def texts_of(path: Path) -> set[str]:
 def test_no_held_out_message_is_a_training_example(name):
     shared = texts_of(ROOT / name) & texts_of(ROOT / "data" / "nlu")
     assert not shared, f"{name} holds training examples: {sorted(shared)[:10]}"
+
+
+# Training phrasings written by others (data/nlu/public_*.yml) came from pages that no
+# held-out set used, and from no site of the sets collected last (held out).
+PUBLIC_PHRASINGS = sorted((ROOT / "data" / "nlu").glob("public_*.yml"))
+FRESH_SETS = ["tests/nlu_external_fresh.yml", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "triage" / "fresh").glob("*.yml"))]
+
+
+def urls_in(node) -> set[str]:
+    if isinstance(node, dict):
+        return set().union(*(urls_in(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(urls_in(value) for value in node))
+    return {node} if isinstance(node, str) and node.startswith("http") else set()
+
+
+def site(url: str) -> str:
+    return urlparse(url).netloc.lower().removeprefix("www.")
+
+
+def sources_of(path: Path) -> list[str | None]:
+    return [(example.get("metadata") or {}).get("source")
+            for block in yaml.safe_load(path.read_text())["nlu"] for example in block["examples"]]
+
+
+def test_there_are_public_phrasings():
+    assert len(PUBLIC_PHRASINGS) >= 3 and all(sources_of(path) for path in PUBLIC_PHRASINGS)
+
+
+@pytest.mark.parametrize("path", PUBLIC_PHRASINGS, ids=lambda p: p.name)
+def test_each_public_phrasing_names_its_page_and_none_is_a_held_out_page(path):
+    held_out_pages = set().union(*(urls_in(yaml.safe_load((ROOT / name).read_text()))
+                                   for name in [*HELD_OUT, *(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "triage").glob("*/*.yml"))]))
+    fresh_sites = {site(url) for name in FRESH_SETS for url in urls_in(yaml.safe_load((ROOT / name).read_text()))}
+    sources = sources_of(path)
+    assert all(source and source.startswith("http") for source in sources), f"{path.name}: an example without its page"
+    assert not set(sources) & held_out_pages, f"{path.name} uses pages of a held-out set"
+    assert not {site(source) for source in sources} & fresh_sites, f"{path.name} uses sites of the fresh held-out sets"
