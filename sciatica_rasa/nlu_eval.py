@@ -32,6 +32,8 @@ LEVELS = ("emergency", "urgent", "gp")
 # Given by RedFlagTriage from the rules only: a message the rules would label so is not
 # the model's to get right (its guess of these is demoted), so the model is not scored
 # on it; the bot's final answer is. Their examples are in data/nlu for the domain.
+# Training files of phrasings written by others (DEVELOPERS.md, "NLU data").
+PUBLIC_PHRASINGS = "public_*.yml"
 RULE_ONLY_INTENTS = frozenset({"red_flag_hint", "red_flag_urgent_ask", "red_flag_suspected"})
 
 
@@ -164,8 +166,18 @@ def cross_validate(config: Path | str, nlu_data: Path | str, k: int, out: Path,
         agent = Agent.load(model)
         parsed += asyncio.run(parse_all(agent, test))
         os.remove(model)
+    by_others = texts_written_by_others(nlu_data)
+    written_here = [p for p in parsed if p.text not in by_others]
     return {"folds": k, "examples": len(parsed), "train_seconds": seconds,
-            "model": summary(parsed, "model"), "final": summary(parsed, "final"), "parsed": [asdict(p) for p in parsed]}
+            "model": summary(parsed, "model"), "final": summary(parsed, "final"),
+            "model_written_here": summary(written_here, "model"), "parsed": [asdict(p) for p in parsed]}
+
+
+def texts_written_by_others(nlu_data: Path | str) -> set[str]:
+    """The training texts of data/nlu/public_*.yml: phrasings found on public pages, not written here."""
+    folder = Path(nlu_data)
+    files = sorted(folder.glob(PUBLIC_PHRASINGS)) if folder.is_dir() else []
+    return {m.get("text") for path in files for m in labelled(read_nlu_file(path))}
 
 
 async def ascore_file(agent: Any, path: Path | str) -> dict[str, Any]:

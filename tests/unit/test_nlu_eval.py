@@ -1,4 +1,5 @@
 """Scoring the model's own intent: the report's labels and the red-flag thresholds."""
+from sciatica_rasa import nlu_eval
 from sciatica_rasa.nlu_eval import (
     RULE_ONLY_INTENTS, Parsed, fallback_rate, intent_report, red_flag_thresholds, summary,
 )
@@ -44,3 +45,12 @@ def test_the_rule_only_intents_are_those_red_flag_triage_gives_by_itself():
 
     assert RULE_ONLY_INTENTS == {components.HINT_INTENT, components.URGENT_AND_HINT_INTENT,
                                  components.SUSPECTED_INTENT}
+
+
+def test_texts_written_by_others_are_those_of_the_public_files_only(tmp_path):
+    (tmp_path / "ours.yml").write_text('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hello there\n')
+    (tmp_path / "public_forum.yml").write_text(
+        'version: "3.1"\nnlu:\n- intent: greet\n  examples:\n  - text: Howdy all!\n'
+        '    metadata:\n      source: https://example.org/a\n')
+    assert nlu_eval.texts_written_by_others(tmp_path) == {"Howdy all!"}
+    assert nlu_eval.texts_written_by_others(tmp_path / "ours.yml") == set()
