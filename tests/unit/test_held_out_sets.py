@@ -30,8 +30,9 @@ def test_no_held_out_message_is_a_training_example(name):
 
 # Training phrasings written by others (data/nlu/public_*.yml) came from pages that no
 # held-out set used, and from no site of the sets collected last (held out).
-PUBLIC_PHRASINGS = sorted((ROOT / "data" / "nlu").glob("public_*.yml"))
-FRESH_SETS = ["tests/nlu_external_fresh.yml", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "triage" / "fresh").glob("*.yml"))]
+PUBLIC_PHRASINGS = sorted((ROOT / "data" / "nlu").glob(nlu_eval.PUBLIC_PHRASINGS))
+HELD_OUT_FILES = [ROOT / name for name in HELD_OUT] + sorted((ROOT / "tests" / "triage").glob("*/*.yml"))
+FRESH_FILES = [ROOT / "tests" / "nlu_external_fresh.yml", *sorted((ROOT / "tests" / "triage" / "fresh").glob("*.yml"))]
 
 
 def urls_in(node) -> set[str]:
@@ -51,16 +52,20 @@ def sources_of(path: Path) -> list[str | None]:
             for block in yaml.safe_load(path.read_text())["nlu"] for example in block["examples"]]
 
 
+@pytest.fixture(scope="module")
+def held_out_pages() -> dict[Path, set[str]]:
+    """Every URL each held-out file names, read once for all the tests below."""
+    return {path: urls_in(yaml.safe_load(path.read_text())) for path in HELD_OUT_FILES}
+
+
 def test_there_are_public_phrasings():
     assert len(PUBLIC_PHRASINGS) >= 3 and all(sources_of(path) for path in PUBLIC_PHRASINGS)
 
 
 @pytest.mark.parametrize("path", PUBLIC_PHRASINGS, ids=lambda p: p.name)
-def test_each_public_phrasing_names_its_page_and_none_is_a_held_out_page(path):
-    held_out_pages = set().union(*(urls_in(yaml.safe_load((ROOT / name).read_text()))
-                                   for name in [*HELD_OUT, *(str(p.relative_to(ROOT)) for p in (ROOT / "tests" / "triage").glob("*/*.yml"))]))
-    fresh_sites = {site(url) for name in FRESH_SETS for url in urls_in(yaml.safe_load((ROOT / name).read_text()))}
+def test_each_public_phrasing_names_its_page_and_none_is_a_held_out_page(path, held_out_pages):
+    fresh_sites = {site(url) for file in FRESH_FILES for url in held_out_pages[file]}
     sources = sources_of(path)
     assert all(source and source.startswith("http") for source in sources), f"{path.name}: an example without its page"
-    assert not set(sources) & held_out_pages, f"{path.name} uses pages of a held-out set"
+    assert not set(sources) & set().union(*held_out_pages.values()), f"{path.name} uses pages of a held-out set"
     assert not {site(source) for source in sources} & fresh_sites, f"{path.name} uses sites of the fresh held-out sets"
