@@ -370,7 +370,9 @@ class MiniLMEncoder:
 
         if not texts:
             return []
-        if token_spans is None and len(texts) == 1 and texts[0] in self._cache:
+        # Only a message at inference is cached (one text, sentence vector only), not training's batches.
+        cached = token_spans is None and len(texts) == 1 and self.cache_size > 0
+        if cached and texts[0] in self._cache:
             self._cache.move_to_end(texts[0])
             self.cache_hits += 1
             return [(self._cache[texts[0]], None)]
@@ -390,7 +392,7 @@ class MiniLMEncoder:
                     if pieces:
                         tokens[index] = hidden[row, pieces].mean(axis=0)
             results.append((sentences[row], tokens))
-        if token_spans is None and len(texts) == 1 and self.cache_size > 0:
+        if cached:
             results[0] = (self._remember(texts[0], sentences[0]), None)
         return results
 
