@@ -29,11 +29,11 @@ from typing import Any, Iterable, Sequence
 FOLD_SEED = 20261121
 FALLBACK = "nlu_fallback"
 LEVELS = ("emergency", "urgent", "gp")
+# Training files of phrasings written by others (DEVELOPERS.md, "NLU data").
+PUBLIC_PHRASINGS = "public_*.yml"
 # Given by RedFlagTriage from the rules only: a message the rules would label so is not
 # the model's to get right (its guess of these is demoted), so the model is not scored
 # on it; the bot's final answer is. Their examples are in data/nlu for the domain.
-# Training files of phrasings written by others (DEVELOPERS.md, "NLU data").
-PUBLIC_PHRASINGS = "public_*.yml"
 RULE_ONLY_INTENTS = frozenset({"red_flag_hint", "red_flag_urgent_ask", "red_flag_suspected"})
 
 
