@@ -220,6 +220,27 @@ def assess_ids(ids: Iterable[str], book: RedFlagBook) -> Assessment:
     )
 
 
+# What the rules found, as numbers the intent classifier learns from next to the sentence
+# vector: a red flag affirmed at each level, a red flag only denied ("no bladder problems"),
+# a red-flag topic touched at each level. The classifier then tells "both my legs are numb"
+# from "both my knees crack" with the rules' reading, negation included.
+FINDING_FEATURES = (
+    *(f"finding_{level}" for level in LEVELS),
+    "only_negated",
+    *(f"topic_{level}" for level in LEVELS),
+)
+
+
+def finding_features(assessment: Assessment, book: RedFlagBook) -> tuple[float, ...]:
+    """One value per name of FINDING_FEATURES: 1.0 where the assessment found it, else 0.0."""
+    topics = {book.flags[flag].level for flag in assessment.hints}
+    return (
+        *(float(assessment.level == level) for level in LEVELS),
+        float(bool(assessment.negated) and not assessment.flags),
+        *(float(level in topics) for level in LEVELS),
+    )
+
+
 # ---------------------------------------------------------------------------- loading
 
 

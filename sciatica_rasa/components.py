@@ -2,6 +2,8 @@
 
 - DomainEntityExtractor: entities from the pipeline's entity ruler, with the
   canonical value (e.g. "bum" -> glutes) taken from the ruler's pattern id.
+- RedFlagFindingsFeaturizer: what the red-flag rules found, as sentence features
+  for the intent classifier (sciatica.triage.finding_features).
 - RedFlagTriage: runs the deterministic red-flag detector on every message and
   merges it with the trained model's red-flag intents. Either one refers: a flag
   the rules name overrides the intent with `red_flag_<level>`; a flag only the
@@ -14,12 +16,15 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
 
+import numpy as np
+
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.constants import (
     ENTITIES,
@@ -33,7 +38,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from sciatica.language import load_word_lists, looks_english
-from sciatica.triage import HINTS_SPANS_KEY, LEVELS, assess, load_red_flags
+from sciatica.triage import HINTS_SPANS_KEY, LEVELS, assess, finding_features, load_red_flags
 from sciatica_rasa.spacy_nlp import SpacyNLP
 
 RED_FLAG_ENTITY = "red_flag"
@@ -156,6 +161,61 @@ class DomainEntityExtractor(_NoTraining, EntityExtractorMixin):
                 message.get(ENTITIES, []) + self.add_extractor_name(found),
                 add_to_output=True,
             )
+        return messages
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER,
+    is_trainable=False,
+    model_from="SpacyNLP",
+)
+class RedFlagFindingsFeaturizer(DenseFeaturizer, GraphComponent):
+    """The red-flag rules' findings as sentence features, next to the sentence vector.
+
+    `weight` scales them against the encoder's unit-length vector: chosen on our folds
+    and the development set (README, "Dense features", round 7).
+    """
+
+    @classmethod
+    def required_components(cls) -> List[type]:
+        return [SpacyNLP]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {**DenseFeaturizer.get_default_config(), "weight": 0.3, "red_flags_path": None}
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        if not float(config.get("weight", 0)) > 0:
+            raise ValueError("RedFlagFindingsFeaturizer needs a 'weight' above 0")
+
+    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+        super().__init__(name, config)
+        self.validate_config(config)
+        path = config.get("red_flags_path")
+        self._book = load_red_flags(path) if path else load_red_flags()
+        self._weight = float(config["weight"])
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GraphComponent:
+        return cls(config, execution_context.node_name)
+
+    def process_training_data(self, training_data: TrainingData, model: SpacyModel) -> TrainingData:
+        self.process(training_data.training_examples, model)
+        return training_data
+
+    def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
+        for message in messages:
+            if message.get(TEXT):
+                values = finding_features(assess(_doc(message, model), self._book), self._book)
+                sentence = self._weight * np.asarray(values, dtype=np.float32)[None, :]
+                self.add_features_to_message(None, sentence, TEXT, message)
         return messages
 
 

@@ -1,11 +1,11 @@
 """Choose the FallbackClassifier's thresholds on our own folds, never on a held-out file.
 
-config.yml's intent classifier (a linear SVM on the MiniLM sentence vector, C by grid search,
-class weights balanced, its calibration seeded), made by the component from config.yml's
-settings, is trained on two of the three folds of data/nlu that `make eval` uses, and its
-probabilities on the third are read. For
-each pair of thresholds: how many in-scope messages (all but out_of_scope) would get
-"Sorry, I didn't quite understand", and how often the answered ones are right.
+config.yml's intent classifier (a linear SVM on the MiniLM sentence vector and the red-flag
+rules' findings, C by grid search, class weights balanced, its calibration seeded), made by
+the component from config.yml's settings, is trained on two of the three folds of data/nlu
+that `make eval` uses, and its probabilities on the third are read. For each pair of
+thresholds: how many in-scope messages (all but out_of_scope) would get "Sorry, I didn't
+quite understand", and how often the answered ones are right.
 
     .venv/bin/python scripts/fallback_thresholds.py      # about a minute
 """
@@ -25,25 +25,49 @@ AMBIGUITY = (0.0, 0.02, 0.05)
 
 def classifier():
     """config.yml's intent classifier, with its settings (C grid, kernels, seed)."""
-    import yaml
-
     from sciatica_rasa.intent_classifier import SeededSklearnIntentClassifier
 
+    return SeededSklearnIntentClassifier(component_config(SeededSklearnIntentClassifier),
+                                         model_storage=None, resource=None)
+
+
+def component_config(component) -> dict:
+    """A component's settings in config.yml, over its defaults."""
+    import yaml
+
     pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
-    entry = next(c for c in pipeline if c["name"].endswith(SeededSklearnIntentClassifier.__name__))
-    config = {**SeededSklearnIntentClassifier.get_default_config(), **{k: v for k, v in entry.items() if k != "name"}}
-    return SeededSklearnIntentClassifier(config, model_storage=None, resource=None)
+    entry = next(c for c in pipeline if c["name"].endswith(component.__name__))
+    return {**component.get_default_config(), **{k: v for k, v in entry.items() if k != "name"}}
+
+
+def features(texts) -> np.ndarray:
+    """The intent classifier's input, as the pipeline makes it: the sentence vector, then
+    the red-flag rules' findings."""
+    import spacy
+    from rasa.nlu.utils.spacy_utils import SpacyModel
+    from rasa.shared.nlu.training_data.message import Message
+
+    from sciatica.encoders import MiniLMEncoder
+    from sciatica.nlp.pipeline import DEFAULT_OUTPUT
+    from sciatica_rasa.components import RedFlagFindingsFeaturizer
+
+    vectors = np.stack([sentence for sentence, _ in MiniLMEncoder().encode_batched(texts)])
+    spacy_model = SpacyModel(model=spacy.load(DEFAULT_OUTPUT), model_name=str(DEFAULT_OUTPUT))
+    messages = [Message(data={"text": text}) for text in texts]
+    featurizer = RedFlagFindingsFeaturizer(component_config(RedFlagFindingsFeaturizer), "findings")
+    featurizer.process(messages, spacy_model)
+    findings = np.concatenate([m.get_dense_features("text")[1].features for m in messages])
+    return np.hstack([vectors, findings])
 
 
 def held_out_probabilities():
     from sklearn.preprocessing import LabelEncoder
 
-    from sciatica.encoders import MiniLMEncoder
     from sciatica_rasa import nlu_eval
 
     messages = nlu_eval.labelled(nlu_eval.read_nlu_file(ROOT / "data" / "nlu"))
     labels = np.array([m.get("intent") for m in messages])
-    vectors = np.stack([sentence for sentence, _ in MiniLMEncoder().encode_batched([m.get("text") for m in messages])])
+    vectors = features([m.get("text") for m in messages])
     index = {id(m): i for i, m in enumerate(messages)}
     for train, test in nlu_eval.folds(messages, 3):
         rows, held = [index[id(m)] for m in train], [index[id(m)] for m in test]

@@ -1,13 +1,21 @@
 """The in-process NLU components over the project's built spaCy pipeline."""
 import pytest
 import spacy
+import numpy as np
 from rasa.nlu.utils.spacy_utils import SpacyModel
+from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 
 import sciatica.nlp.lemmatizer  # noqa: F401  (registers the factories)
 import sciatica.nlp.red_flags  # noqa: F401
 from sciatica.nlp.pipeline import DEFAULT_OUTPUT, ensure_pipeline
-from sciatica_rasa.components import DomainEntityExtractor, RedFlagTriage, TypedCommandMarker
+from sciatica.triage import FINDING_FEATURES
+from sciatica_rasa.components import (
+    DomainEntityExtractor,
+    RedFlagFindingsFeaturizer,
+    RedFlagTriage,
+    TypedCommandMarker,
+)
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +76,38 @@ def test_entities_carry_canonical_values(model):
     DomainEntityExtractor(DomainEntityExtractor.get_default_config()).process([msg], model)
     values = {(e["entity"], e["value"]) for e in msg.get("entities")}
     assert {("body_area", "glutes"), ("body_area", "hamstrings"), ("side", "left")} <= values
+
+
+def findings(model, text, weight=0.3):
+    msg = Message(data={"text": text})
+    config = {**RedFlagFindingsFeaturizer.get_default_config(), "weight": weight}
+    RedFlagFindingsFeaturizer(config, "findings").process([msg], model)
+    sequence, sentence = msg.get_dense_features("text")
+    assert sequence is None
+    return dict(zip(FINDING_FEATURES, sentence.features[0]))
+
+
+def test_findings_featurizer_gives_the_rules_reading_weighted(model):
+    found = findings(model, "i cant feel the toilet paper when i wipe", weight=0.5)
+    assert found["finding_emergency"] == pytest.approx(0.5)
+    assert found["finding_urgent"] == 0.0 and found["only_negated"] == 0.0
+    assert findings(model, "no bladder problems at all")["only_negated"] == pytest.approx(0.3)
+    assert not any(findings(model, "both my knees crack").values())
+
+
+def test_findings_go_next_to_the_sentence_vector(model):
+    msg = Message(data={"text": "numbness in both legs"})
+    vector = np.full((1, 4), 0.5, dtype=np.float32)
+    msg.add_features(Features(vector, "sentence", "text", "encoder"))
+    RedFlagFindingsFeaturizer(RedFlagFindingsFeaturizer.get_default_config(), "findings").process([msg], model)
+    _, sentence = msg.get_dense_features("text")
+    assert sentence.features.shape == (1, 4 + len(FINDING_FEATURES))
+    assert list(sentence.features[0, :4]) == [0.5] * 4
+
+
+def test_findings_featurizer_refuses_a_weight_of_zero():
+    with pytest.raises(ValueError, match="weight"):
+        RedFlagFindingsFeaturizer.validate_config({"weight": 0})
 
 
 def test_typed_command_mark_is_passed_on():

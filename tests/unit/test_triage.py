@@ -28,8 +28,10 @@ from sciatica.triage import (
     LEVELS,
     NEGATED_SPANS_KEY,
     SPANS_KEY,
+    FINDING_FEATURES,
     assess,
     assess_ids,
+    finding_features,
     highest_level,
     load_red_flags,
 )
@@ -553,3 +555,34 @@ def test_a_broken_lemma_table_is_refused(lemmas, entry, tmp_path):
     with pytest.raises(DataFileError) as error:
         load_lemma_table(path)
     assert f"entry '{entry}'" in str(error.value)
+
+
+# ---------------------------------------------------------------------------- finding features
+
+
+FINDING_CASES = [
+    # (text, the features that are 1.0: all others 0.0)
+    ("i cant feel the toilet paper when i wipe", {"finding_emergency", "topic_emergency"}),
+    ("numbness in both legs", {"finding_emergency"}),
+    ("i have a fever and my back aches", {"finding_urgent"}),
+    ("no bladder problems at all", {"only_negated"}),
+    ("what about my bladder?", {"topic_emergency"}),
+    ("my pain is worse at night", {"topic_urgent"}),
+    # look-alikes: nothing found, nothing for the classifier to learn from
+    ("both my knees crack", set()),
+    ("hamstring stretch please", set()),
+]
+
+
+@pytest.mark.parametrize("text, expected", FINDING_CASES)
+def test_finding_features_name_what_the_rules_found(text, expected, nlp, book):
+    values = finding_features(assess(nlp(text), book), book)
+    assert len(values) == len(FINDING_FEATURES)
+    assert {name for name, value in zip(FINDING_FEATURES, values) if value} == expected
+    assert set(values) <= {0.0, 1.0}
+
+
+def test_a_red_flag_next_to_a_negation_is_a_finding_not_a_denial(nlp, book):
+    values = dict(zip(FINDING_FEATURES, finding_features(
+        assess(nlp("no bladder problems but i cant feel my bum when i wipe"), book), book)))
+    assert values["finding_emergency"] == 1.0 and values["only_negated"] == 0.0
