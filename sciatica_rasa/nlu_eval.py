@@ -11,6 +11,7 @@ would otherwise hide its mistakes on red-flag and language cases.
 - `score_file`: a trained model on a held-out NLU file.
 - `red_flag_thresholds`: what the model's red-flag intents alone would do at each
   confidence threshold on look-alikes and on real red-flag messages.
+- `beyond_rules`: what they would add to the rules, on the messages the rules under-refer.
 
 Used by `make eval` (scripts/eval.py), `make nlu-holdout` (scripts/check_nlu_holdout.py)
 and scripts/compare_encoders.py.
@@ -260,6 +261,46 @@ async def red_flag_model_alone(agent: Any, root: Path) -> dict[str, Any]:
     alike = [await own(text) for text in look_alikes]
     return red_flag_thresholds(flagged, alike)
 
+
+
+def rules_and_model_levels(parsed: dict[str, Any]) -> tuple[str | None, str | None, float]:
+    """The level the rules named, the model's own red-flag level (if its intent is one), its confidence.
+
+    A suspicion of the model's alone (`unclassified_<level>`) is not a level the rules named."""
+    triage = parsed.get("triage") or {}
+    named = [flag for flag in triage.get("red_flags") or [] if not flag.startswith("unclassified_")]
+    own = parsed.get("model_intent") or {}
+    return (triage.get("level") if named else None), model_level(own.get("name")), float(own.get("confidence") or 0.0)
+
+
+def beyond_rules(rows: Sequence[tuple[str | None, str | None, str | None, float]],
+                 thresholds: Iterable[float] = (0.5, 0.6, 0.7, 0.8)) -> list[dict[str, Any]]:
+    """What the model's red-flag intents would add if they referred, at each threshold.
+
+    `rows`: (labelled level, the rules' level, the model's level, its confidence) per message.
+    Of the emergency and urgent messages the rules refer below their level, how many the
+    model would refer at it; of the look-alikes the rules keep below urgent, how many it
+    would send to emergency or urgent."""
+    def rank(level: str | None) -> int:
+        return len(LEVELS) - LEVELS.index(level) if level else 0
+
+    serious = ("emergency", "urgent")
+    missed = [r for r in rows if r[0] in serious and rank(r[1]) < rank(r[0])]
+    alikes = [r for r in rows if r[0] is None and r[1] not in serious]
+    return [{"threshold": t, "serious_under_referred": len(missed),
+             "model_refers_at_level": sum(1 for r in missed if r[3] >= t and rank(r[2]) >= rank(r[0])),
+             "look_alikes": len(alikes),
+             "look_alikes_sent_on": sum(1 for r in alikes if r[3] >= t and r[2] in serious)} for t in thresholds]
+
+
+async def model_beyond_rules(agent: Any, folder: Path) -> list[dict[str, Any]]:
+    """`beyond_rules` for a trained model on a triage set (one message per case)."""
+    from sciatica.triage_replies import load_cases
+
+    rows = []
+    for case in load_cases([folder]):
+        rows.append((case.level, *rules_and_model_levels(await agent.parse_message(case.text))))
+    return beyond_rules(rows)
 
 def write_json(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -55,6 +55,8 @@ TARGETS = {"cv_macro_f1": 0.85, "external_macro_f1": 0.90, "fallback_rate": 0.05
 TEST_STORIES = ROOT / "tests" / "stories"
 RED_FLAG_CASES = ROOT / "tests" / "data" / "red_flag_cases.yml"
 EXTERNAL_TRIAGE = ROOT / "tests" / "triage" / "external"
+# The triage development set: what the model alone would add to the rules is counted on it.
+TRIAGE_DEVELOPMENT = ROOT / "tests" / "triage" / "holdout"
 NLU_DATA = ROOT / "data" / "nlu"
 DEFAULT_FOLDS = 3
 LEVELS = ("emergency", "urgent", "gp")
@@ -579,6 +581,15 @@ def model_own_lines(data: dict[str, Any]) -> list[str]:
             lines.append(f"trained red-flag intents alone: every threshold up to {top['threshold']} sends some of "
                          f"{top['look_alikes']} look-alikes to emergency or urgent ({top['look_alikes_to_emergency_or_urgent']} "
                          f"at {top['threshold']}) (target 0 at ≥ {TARGETS['red_flag_recall']:.0%} recall: NOT met)")
+    beyond = {row["threshold"]: row for row in data.get("red_flag_model_beyond_rules") or []}
+    if beyond:
+        first = next(iter(beyond.values()))
+        counts = ", ".join(f"{row['model_refers_at_level']} at {t}" for t, row in beyond.items())
+        sent = ", ".join(f"{row['look_alikes_sent_on']} at {t}" for t, row in beyond.items())
+        lines.append(f"trained red-flag intents beyond the rules (tests/triage/holdout, development set): of "
+                     f"{first['serious_under_referred']} serious messages the rules under-refer, the model alone "
+                     f"would refer at their level {counts}; of {first['look_alikes']} look-alikes, it would send "
+                     f"to emergency or urgent {sent}")
     return lines
 
 
@@ -648,10 +659,11 @@ async def evaluate_with_model(out: Path, cases: list[Case]) -> tuple[dict[str, A
                  "external": await nlu_eval.ascore_file(agent, EXTERNAL_NLU)}
     fresh = sealed(await nlu_eval.ascore_file(agent, FRESH_NLU))
     red_flags_alone = await nlu_eval.red_flag_model_alone(agent, ROOT)
+    beyond_rules = await nlu_eval.model_beyond_rules(agent, TRIAGE_DEVELOPMENT)
     predictions = await pipeline_predictions(agent, cases)
     stories = await story_accuracy(agent, out / "stories")
     return {"holdout": holdout, "model_own": model_own, "model_own_fresh": fresh, "red_flag_model_alone": red_flags_alone,
-            "stories": stories}, predictions
+            "red_flag_model_beyond_rules": beyond_rules, "stories": stories}, predictions
 
 
 def main() -> int:

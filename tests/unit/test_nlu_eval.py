@@ -54,3 +54,37 @@ def test_texts_written_by_others_are_those_of_the_public_files_only(tmp_path):
         '    metadata:\n      source: https://example.org/a\n')
     assert nlu_eval.texts_written_by_others(tmp_path) == {"Howdy all!"}
     assert nlu_eval.texts_written_by_others(tmp_path / "ours.yml") == set()
+
+
+def triage_parse(rule_level=None, flags=(), model="describe_symptoms", confidence=0.9):
+    return {"triage": {"level": rule_level, "red_flags": list(flags)},
+            "model_intent": {"name": model, "confidence": confidence}}
+
+
+def test_rules_and_model_levels_are_read_apart():
+    assert nlu_eval.rules_and_model_levels(triage_parse("emergency", ["bladder_dysfunction"], "red_flag_urgent", 0.7)) == (
+        "emergency", "urgent", 0.7)
+    # A suspicion of the model's own is not a level the rules named.
+    assert nlu_eval.rules_and_model_levels(triage_parse("gp", ["unclassified_emergency"], "red_flag_emergency")) == (
+        None, "emergency", 0.9)
+    assert nlu_eval.rules_and_model_levels(triage_parse(model="red_flag_hint"))[1] is None
+    assert nlu_eval.rules_and_model_levels({})[:2] == (None, None)
+
+
+# (labelled level, the rules' level, the model's level, its confidence)
+BEYOND_RULES_ROWS = [
+    ("emergency", "emergency", None, 0.0),      # the rules refer at level: not under-referred
+    ("emergency", "urgent", "emergency", 0.8),  # under-referred; the model refers at level
+    ("emergency", None, "urgent", 0.9),         # under-referred; the model's level is too low
+    ("urgent", None, "emergency", 0.55),        # under-referred; the model refers above level
+    ("gp", None, None, 0.0),                    # not serious: not counted
+    (None, None, "emergency", 0.65),            # a look-alike the model would send on
+    (None, "urgent", "urgent", 0.9),            # a look-alike the rules already sent: not counted
+    (None, None, "gp", 0.9),                    # GP level is not emergency or urgent
+]
+
+
+def test_beyond_rules_counts_what_the_model_would_add():
+    rows = {r["threshold"]: r for r in nlu_eval.beyond_rules(BEYOND_RULES_ROWS, (0.5, 0.6, 0.7, 0.85))}
+    assert {t: (r["serious_under_referred"], r["model_refers_at_level"], r["look_alikes"], r["look_alikes_sent_on"])
+            for t, r in rows.items()} == {0.5: (3, 2, 2, 1), 0.6: (3, 1, 2, 1), 0.7: (3, 1, 2, 0), 0.85: (3, 0, 2, 0)}
