@@ -18,10 +18,7 @@ from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
@@ -39,6 +36,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from sciatica.language import load_word_lists, looks_english
 from sciatica.triage import HINTS_SPANS_KEY, LEVELS, assess, finding_features, load_red_flags
+from sciatica_rasa.graph import NodeNamedComponent
 from sciatica_rasa.spacy_nlp import SpacyNLP
 
 RED_FLAG_ENTITY = "red_flag"
@@ -106,25 +104,15 @@ def _triage_output(flags: List[Text], level: Optional[Text], hints: List[Dict[Te
             "markers": list(markers)}
 
 
-class _NoTraining(GraphComponent):
+class _NoTraining(NodeNamedComponent):
     """Base for rule-based components: nothing to train, nothing to persist."""
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[Text, Any], name: Text = "") -> None:
         self._config = config
 
     @classmethod
     def required_components(cls) -> List[type]:
         return [SpacyNLP]
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> GraphComponent:
-        return cls(config)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -169,7 +157,7 @@ class DomainEntityExtractor(_NoTraining, EntityExtractorMixin):
     is_trainable=False,
     model_from="SpacyNLP",
 )
-class RedFlagFindingsFeaturizer(DenseFeaturizer, GraphComponent):
+class RedFlagFindingsFeaturizer(DenseFeaturizer, NodeNamedComponent):
     """The red-flag rules' findings as sentence features, next to the sentence vector.
 
     `weight` scales them against the encoder's unit-length vector: chosen on our folds
@@ -195,16 +183,6 @@ class RedFlagFindingsFeaturizer(DenseFeaturizer, GraphComponent):
         path = config.get("red_flags_path")
         self._book = load_red_flags(path) if path else load_red_flags()
         self._weight = float(config["weight"])
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> GraphComponent:
-        return cls(config, execution_context.node_name)
 
     def process_training_data(self, training_data: TrainingData, model: SpacyModel) -> TrainingData:
         self.process(training_data.training_examples, model)
@@ -260,8 +238,8 @@ class RedFlagTriage(_NoTraining):
             "red_flags_path": None,
         }
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        super().__init__(config)
+    def __init__(self, config: Dict[Text, Any], name: Text = "") -> None:
+        super().__init__(config, name)
         path = config.get("red_flags_path")
         self._book = load_red_flags(path) if path else load_red_flags()
         load_word_lists()  # checked now: a broken file stops the server at start

@@ -18,10 +18,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
 from rasa.nlu.model import InvalidModelError
@@ -31,6 +28,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from sciatica.encoders import MINILM_DIR, EncoderError, MiniLMEncoder, encoder_digest
+from sciatica_rasa.graph import NodeNamedComponent
 
 
 @lru_cache(maxsize=2)
@@ -43,7 +41,7 @@ def load_encoder(folder: Text, digest: Optional[Text], cache_size: int) -> MiniL
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
+class SentenceEncoderFeaturizer(DenseFeaturizer, NodeNamedComponent):
     """Sentence (and optionally token) features from all-MiniLM-L6-v2."""
 
     @classmethod
@@ -75,16 +73,6 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         super().__init__(name, config)
         folder = Path(config["model"])
         self.encoder = load_encoder(str(folder.resolve()), encoder_digest(folder), int(config["cache_size"]))
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> GraphComponent:
-        return cls(config, execution_context.node_name)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self._featurize([m for m in training_data.training_examples if m.get(TEXT)])
