@@ -26,7 +26,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from sciatica import DATA_DIR
 from sciatica.datafiles import DataFileError, load_yaml, require_mapping
 from sciatica.screening import ANSWER_HINT
-from sciatica.triage import LEVELS, RedFlagBook, highest_level, load_red_flags
+from sciatica.triage import LEVELS, UNCLASSIFIED_PREFIX, RedFlagBook, highest_level, load_red_flags
 
 DEFAULT_SUMMARY_PATH = DATA_DIR / "summary.yml"
 
@@ -34,7 +34,6 @@ SUMMARY_TYPE = "summary"
 REFERRAL_TYPE = "referral"
 SAFETY_QUESTION_TYPE = "safety_question"
 EXERCISE_TYPE = "exercise"
-UNCLASSIFIED_PREFIX = "unclassified_"
 RED_FLAG_ENTITY = "red_flag"
 HINT_ENTITY = "red_flag_hint"
 # Intents of messages about the person's symptoms (set by RedFlagTriage, or the model's).

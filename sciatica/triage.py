@@ -21,6 +21,9 @@ DEFAULT_RED_FLAGS_PATH = DATA_DIR / "triage" / "red_flags.yml"
 # Ordered by severity: the first is the most urgent.
 LEVELS = ("emergency", "urgent", "gp")
 
+# A red flag only the trained model suspects, reported as `unclassified_<level>`.
+UNCLASSIFIED_PREFIX = "unclassified_"
+
 # Span groups written by the red-flag detector (sciatica/nlp/red_flags.py).
 SPANS_KEY = "red_flags"
 MARKERS_SPANS_KEY = "red_flag_markers"

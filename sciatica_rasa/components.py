@@ -14,10 +14,10 @@
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
-
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
@@ -35,7 +35,15 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from sciatica.language import load_word_lists, looks_english
-from sciatica.triage import HINTS_SPANS_KEY, LEVELS, assess, finding_features, load_red_flags
+from sciatica.triage import (
+    HINTS_SPANS_KEY,
+    LEVELS,
+    UNCLASSIFIED_PREFIX,
+    RedFlagBook,
+    assess,
+    finding_features,
+    load_red_flags,
+)
 from sciatica_rasa.graph import NodeNamedComponent
 from sciatica_rasa.spacy_nlp import SpacyNLP
 
@@ -65,6 +73,13 @@ def red_flag_intent(level: str) -> str:
 MODEL_INTENT_LEVELS = {red_flag_intent(level): level for level in LEVELS}
 # Intents only this component may give: the model's guess of them is not trusted alone.
 TRIAGE_INTENTS = frozenset({*MODEL_INTENT_LEVELS, SUSPECTED_INTENT, HINT_INTENT, URGENT_AND_HINT_INTENT})
+
+
+@lru_cache(maxsize=4)
+def red_flag_book(path: Optional[Text] = None) -> RedFlagBook:
+    """The red flags of `path` (None: the project's file), loaded once per process: the
+    findings featurizer and the triage read the same book, which takes about 0.3 s to load."""
+    return load_red_flags(path) if path else load_red_flags()
 
 
 def _doc(message: Message, model: SpacyModel):
@@ -180,8 +195,7 @@ class RedFlagFindingsFeaturizer(DenseFeaturizer, NodeNamedComponent):
     def __init__(self, config: Dict[Text, Any], name: Text) -> None:
         super().__init__(name, config)
         self.validate_config(config)
-        path = config.get("red_flags_path")
-        self._book = load_red_flags(path) if path else load_red_flags()
+        self._book = red_flag_book(config.get("red_flags_path"))
         self._weight = float(config["weight"])
 
     def process_training_data(self, training_data: TrainingData, model: SpacyModel) -> TrainingData:
@@ -240,8 +254,7 @@ class RedFlagTriage(_NoTraining):
 
     def __init__(self, config: Dict[Text, Any], name: Text = "") -> None:
         super().__init__(config, name)
-        path = config.get("red_flags_path")
-        self._book = load_red_flags(path) if path else load_red_flags()
+        self._book = red_flag_book(config.get("red_flags_path"))
         load_word_lists()  # checked now: a broken file stops the server at start
 
     def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
@@ -280,7 +293,7 @@ class RedFlagTriage(_NoTraining):
             # by itself: the bot says a doctor may need to look, and asks the
             # screening questions, where any yes refers at that flag's level.
             _override_intent(message, SUSPECTED_INTENT)
-            self._add_flags(message, [f"unclassified_{model_level}"], None, [], "full", markers)
+            self._add_flags(message, [f"{UNCLASSIFIED_PREFIX}{model_level}"], None, [], "full", markers)
             return
         if flags and raised_level and level != "gp" and LEVELS.index(raised_level) < LEVELS.index(level):
             # Both saw a red flag; the higher level wins. A GP-level finding is screened

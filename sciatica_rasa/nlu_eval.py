@@ -262,13 +262,14 @@ async def red_flag_model_alone(agent: Any, root: Path) -> dict[str, Any]:
     return red_flag_thresholds(flagged, alike)
 
 
-
 def rules_and_model_levels(parsed: dict[str, Any]) -> tuple[str | None, str | None, float]:
     """The level the rules named, the model's own red-flag level (if its intent is one), its confidence.
 
     A suspicion of the model's alone (`unclassified_<level>`) is not a level the rules named."""
+    from sciatica.triage import UNCLASSIFIED_PREFIX
+
     triage = parsed.get("triage") or {}
-    named = [flag for flag in triage.get("red_flags") or [] if not flag.startswith("unclassified_")]
+    named = [flag for flag in triage.get("red_flags") or [] if not flag.startswith(UNCLASSIFIED_PREFIX)]
     own = parsed.get("model_intent") or {}
     return (triage.get("level") if named else None), model_level(own.get("name")), float(own.get("confidence") or 0.0)
 
@@ -281,16 +282,14 @@ def beyond_rules(rows: Sequence[tuple[str | None, str | None, str | None, float]
     Of the emergency and urgent messages the rules refer below their level, how many the
     model would refer at it; of the look-alikes the rules keep below urgent, how many it
     would send to emergency or urgent."""
-    def rank(level: str | None) -> int:
-        return len(LEVELS) - LEVELS.index(level) if level else 0
+    from sciatica.triage_replies import RANK, SERIOUS
 
-    serious = ("emergency", "urgent")
-    missed = [r for r in rows if r[0] in serious and rank(r[1]) < rank(r[0])]
-    alikes = [r for r in rows if r[0] is None and r[1] not in serious]
+    missed = [r for r in rows if r[0] in SERIOUS and RANK[r[1]] < RANK[r[0]]]
+    alikes = [r for r in rows if r[0] is None and r[1] not in SERIOUS]
     return [{"threshold": t, "serious_under_referred": len(missed),
-             "model_refers_at_level": sum(1 for r in missed if r[3] >= t and rank(r[2]) >= rank(r[0])),
+             "model_refers_at_level": sum(1 for r in missed if r[3] >= t and RANK[r[2]] >= RANK[r[0]]),
              "look_alikes": len(alikes),
-             "look_alikes_sent_on": sum(1 for r in alikes if r[3] >= t and r[2] in serious)} for t in thresholds]
+             "look_alikes_sent_on": sum(1 for r in alikes if r[3] >= t and r[2] in SERIOUS)} for t in thresholds]
 
 
 async def model_beyond_rules(agent: Any, folder: Path) -> list[dict[str, Any]]:
@@ -301,6 +300,7 @@ async def model_beyond_rules(agent: Any, folder: Path) -> list[dict[str, Any]]:
     for case in load_cases([folder]):
         rows.append((case.level, *rules_and_model_levels(await agent.parse_message(case.text))))
     return beyond_rules(rows)
+
 
 def write_json(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)

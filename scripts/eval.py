@@ -242,7 +242,9 @@ def _rank(level: str | None) -> int:
 
 
 def _unclassified(flags: Iterable[str]) -> frozenset[str]:
-    return frozenset(f for f in flags if f.startswith("unclassified_"))
+    from sciatica.triage import UNCLASSIFIED_PREFIX
+
+    return frozenset(f for f in flags if f.startswith(UNCLASSIFIED_PREFIX))
 
 
 def rule_predictions(cases: list[Case]) -> list[Prediction]:

@@ -1,7 +1,7 @@
 """The in-process NLU components over the project's built spaCy pipeline."""
+import numpy as np
 import pytest
 import spacy
-import numpy as np
 from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message

@@ -24,11 +24,11 @@ from sciatica.nlp.words import PatternError, WordCompiler
 from sciatica.screening import load_screening, questions_for
 from sciatica.triage import (
     DEFAULT_RED_FLAGS_PATH,
+    FINDING_FEATURES,
     HINTS_SPANS_KEY,
     LEVELS,
     NEGATED_SPANS_KEY,
     SPANS_KEY,
-    FINDING_FEATURES,
     assess,
     assess_ids,
     finding_features,
