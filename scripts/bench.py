@@ -502,8 +502,8 @@ ENCODER_MESSAGES = tuple(dict.fromkeys(text for script in (*SCRIPTS, LONG_SCRIPT
 ENCODER_PROBE = """
 import json, sys, time
 start = time.perf_counter()
-from sciatica.encoders import MiniLMEncoder
-encoder = MiniLMEncoder()
+from sciatica.encoders import SentenceEncoder
+encoder = SentenceEncoder(sys.argv[3])
 encoder.encode(["warm up"])
 loaded = time.perf_counter() - start
 texts = json.loads(sys.argv[1])
@@ -527,9 +527,18 @@ def repeated_share() -> float:
     return 100 * (1 - len(set(texts)) / len(texts))
 
 
+def configured_encoder() -> str:
+    """The folder of the sentence encoder config.yml's featurizer loads."""
+    import yaml
+
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
+    return next(c["model"] for c in pipeline if c["name"].endswith("SentenceEncoderFeaturizer"))
+
+
 def measure_encoder(rounds: int = 5) -> dict[str, float] | None:
-    """all-MiniLM-L6-v2 per message (graph mode, as the featurizer calls it), batched, load time, traces."""
-    result = subprocess.run([sys.executable, "-c", ENCODER_PROBE, json.dumps(ENCODER_MESSAGES), str(rounds)],
+    """The configured encoder per message (graph mode, as the featurizer calls it), batched, load time, traces."""
+    result = subprocess.run([sys.executable, "-c", ENCODER_PROBE, json.dumps(ENCODER_MESSAGES), str(rounds),
+                             str(ROOT / configured_encoder())],
                             cwd=ROOT, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     if result.returncode != 0:
         print(f"bench: the encoder could not be measured: {result.stderr.strip()[-300:]}", file=sys.stderr)
@@ -543,7 +552,7 @@ def encoder_lines(encoder: dict[str, float] | None) -> list[str]:
     if not encoder:
         return []
     return [
-        "## Sentence encoder (all-MiniLM-L6-v2)",
+        f"## Sentence encoder ({Path(configured_encoder()).name})",
         "",
         "In its own process, one message at a time as SentenceEncoderFeaturizer calls it at inference "
         f"(the messages of the users' scripts, {encoder['messages']} calls), then batched as in training.",

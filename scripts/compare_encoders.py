@@ -119,8 +119,8 @@ VARIANTS = {
                    "1 layer of 128, for entities only", lambda p: _svm_intents(_minilm(p))),
     "glove_svm": ("+ GloVe mean vector; intents by a linear SVM on it, DIET for entities only",
                   lambda p: _svm_intents(_glove(p))),
-    "chosen": ("config.yml as it is: MiniLM sentence vector, intents by a linear SVM, entities by the rules, "
-               "no DIET", lambda p: copy.deepcopy(p)),
+    "chosen": ("config.yml as it is: its sentence vector (all-mpnet-base-v2 since round 8), intents by a "
+               "linear SVM, entities by the rules, no DIET", lambda p: copy.deepcopy(p)),
     "minilm_words": ("+ MiniLM sentence vector, no character n-grams, DIET 50 epochs, 1 layer of 128",
                      lambda p: _diet(_without_char_ngrams(_minilm(p)), epochs=50, number_of_transformer_layers=1,
                                      transformer_size=128)),

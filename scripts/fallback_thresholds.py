@@ -1,6 +1,6 @@
 """Choose the FallbackClassifier's thresholds on our own folds, never on a held-out file.
 
-config.yml's intent classifier (a linear SVM on the MiniLM sentence vector and the red-flag
+config.yml's intent classifier (a linear SVM on the sentence vector and the red-flag
 rules' findings, C by grid search, class weights balanced, its calibration seeded), made by
 the component from config.yml's settings, is trained on two of the three folds of data/nlu
 that `make eval` uses, and its probabilities on the third are read. For each pair of
@@ -47,11 +47,13 @@ def features(texts) -> np.ndarray:
     from rasa.nlu.utils.spacy_utils import SpacyModel
     from rasa.shared.nlu.training_data.message import Message
 
-    from sciatica.encoders import MiniLMEncoder
+    from sciatica.encoders import SentenceEncoder
     from sciatica.nlp.pipeline import DEFAULT_OUTPUT
     from sciatica_rasa.components import RedFlagFindingsFeaturizer
+    from sciatica_rasa.dense import SentenceEncoderFeaturizer
 
-    vectors = np.stack([sentence for sentence, _ in MiniLMEncoder().encode_batched(texts)])
+    encoder = SentenceEncoder(ROOT / component_config(SentenceEncoderFeaturizer)["model"])
+    vectors = np.stack([sentence for sentence, _ in encoder.encode_batched(texts)])
     spacy_model = SpacyModel(model=spacy.load(DEFAULT_OUTPUT), model_name=str(DEFAULT_OUTPUT))
     messages = [Message(data={"text": text}) for text in texts]
     featurizer = RedFlagFindingsFeaturizer(component_config(RedFlagFindingsFeaturizer), "findings")

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sciatica.encoders import MINILM_DIR, encoder_digest  # noqa: E402
+from sciatica.encoders import ENCODERS, encoder_digest  # noqa: E402
 from sciatica.nlp.pipeline import DEFAULT_OUTPUT, built_digest  # noqa: E402
 
 MODELS = ROOT / "models"
@@ -46,7 +46,8 @@ def input_files() -> list[Path]:
 
 def inputs_digest() -> str:
     digest = hashlib.sha256((built_digest(DEFAULT_OUTPUT) or "no pipeline").encode())
-    digest.update((encoder_digest(MINILM_DIR) or "no encoder").encode())
+    for folder in ENCODERS:
+        digest.update((encoder_digest(folder) or "no encoder").encode())
     for path in input_files():
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
