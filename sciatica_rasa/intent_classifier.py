@@ -3,7 +3,9 @@
 Rasa's SklearnIntentClassifier leaves the SVM's probability calibration (an inner
 cross-validation that shuffles) to numpy's global random state, so two trainings on
 the same data give slightly different confidences, and so different fallbacks. This
-subclass only seeds it, as DIET and TED are seeded.
+subclass seeds it, as DIET and TED are seeded. And a grid of one point (config.yml's
+C: [20]) is fitted once on all the examples: Rasa's grid search would first
+cross-validate that one point for nothing, and then fit the same SVM.
 """
 from __future__ import annotations
 
@@ -12,6 +14,24 @@ from typing import Any, Dict, Text
 import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.sklearn_intent_classifier import SklearnIntentClassifier
+
+
+class FixedParameters:
+    """What Rasa uses of a grid search (fit, predict_proba, best_estimator_), for one point."""
+
+    def __init__(self, estimator: Any) -> None:
+        self.estimator = self.best_estimator_ = estimator
+
+    def set_params(self, **params: Any) -> "FixedParameters":
+        self.estimator.set_params(**params)
+        return self
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> "FixedParameters":
+        self.estimator.fit(x, y)
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        return self.estimator.predict_proba(x)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -23,4 +43,7 @@ class SeededSklearnIntentClassifier(SklearnIntentClassifier):
     def _create_classifier(self, num_threads: int, y: np.ndarray):
         search = super()._create_classifier(num_threads, y)
         search.estimator.set_params(random_state=self.component_config["random_seed"])
+        [grid] = search.param_grid
+        if all(len(values) == 1 for values in grid.values()):
+            return FixedParameters(search.estimator.set_params(**{k: v[0] for k, v in grid.items()}))
         return search
