@@ -12,6 +12,7 @@ would otherwise hide its mistakes on red-flag and language cases.
 - `red_flag_thresholds`: what the model's red-flag intents alone would do at each
   confidence threshold on look-alikes and on real red-flag messages.
 - `beyond_rules`: what they would add to the rules, on the messages the rules under-refer.
+- `component_config`: a component's settings as a config.yml gives them.
 
 Used by `make eval` (scripts/eval.py), `make nlu-holdout` (scripts/check_nlu_holdout.py)
 and scripts/compare_encoders.py.
@@ -46,6 +47,15 @@ class Parsed:
     model_confidence: float
     final: str | None
     metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def component_config(component: Any, config: Path | str) -> dict[str, Any]:
+    """A pipeline component's settings in a config.yml, over the component's defaults."""
+    import yaml
+
+    pipeline = yaml.safe_load(Path(config).read_text())["pipeline"]
+    entry = next(c for c in pipeline if c["name"].endswith(component.__name__))
+    return {**component.get_default_config(), **{k: v for k, v in entry.items() if k != "name"}}
 
 
 def read_nlu_file(path: Path | str):

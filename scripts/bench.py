@@ -529,10 +529,10 @@ def repeated_share() -> float:
 
 def configured_encoder() -> str:
     """The folder of the sentence encoder config.yml's featurizer loads."""
-    import yaml
+    from sciatica_rasa.dense import SentenceEncoderFeaturizer
+    from sciatica_rasa.nlu_eval import component_config
 
-    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
-    return next(c["model"] for c in pipeline if c["name"].endswith("SentenceEncoderFeaturizer"))
+    return component_config(SentenceEncoderFeaturizer, ROOT / "config.yml")["model"]
 
 
 def measure_encoder(rounds: int = 5) -> dict[str, float] | None:

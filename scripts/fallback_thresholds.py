@@ -19,6 +19,9 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+from sciatica_rasa.nlu_eval import component_config  # noqa: E402
+
+CONFIG = ROOT / "config.yml"
 THRESHOLDS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
 AMBIGUITY = (0.0, 0.02, 0.05)
 
@@ -27,17 +30,8 @@ def classifier():
     """config.yml's intent classifier, with its settings (C grid, kernels, seed)."""
     from sciatica_rasa.intent_classifier import SeededSklearnIntentClassifier
 
-    return SeededSklearnIntentClassifier(component_config(SeededSklearnIntentClassifier),
+    return SeededSklearnIntentClassifier(component_config(SeededSklearnIntentClassifier, CONFIG),
                                          model_storage=None, resource=None)
-
-
-def component_config(component) -> dict:
-    """A component's settings in config.yml, over its defaults."""
-    import yaml
-
-    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
-    entry = next(c for c in pipeline if c["name"].endswith(component.__name__))
-    return {**component.get_default_config(), **{k: v for k, v in entry.items() if k != "name"}}
 
 
 def features(texts) -> np.ndarray:
@@ -52,11 +46,11 @@ def features(texts) -> np.ndarray:
     from sciatica_rasa.components import RedFlagFindingsFeaturizer
     from sciatica_rasa.dense import SentenceEncoderFeaturizer
 
-    encoder = SentenceEncoder(ROOT / component_config(SentenceEncoderFeaturizer)["model"])
+    encoder = SentenceEncoder(ROOT / component_config(SentenceEncoderFeaturizer, CONFIG)["model"])
     vectors = np.stack([sentence for sentence, _ in encoder.encode_batched(texts)])
     spacy_model = SpacyModel(model=spacy.load(DEFAULT_OUTPUT), model_name=str(DEFAULT_OUTPUT))
     messages = [Message(data={"text": text}) for text in texts]
-    featurizer = RedFlagFindingsFeaturizer(component_config(RedFlagFindingsFeaturizer), "findings")
+    featurizer = RedFlagFindingsFeaturizer(component_config(RedFlagFindingsFeaturizer, CONFIG), "findings")
     featurizer.process(messages, spacy_model)
     findings = np.concatenate([m.get_dense_features("text")[1].features for m in messages])
     return np.hstack([vectors, findings])

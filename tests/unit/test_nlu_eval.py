@@ -88,3 +88,14 @@ def test_beyond_rules_counts_what_the_model_would_add():
     rows = {r["threshold"]: r for r in nlu_eval.beyond_rules(BEYOND_RULES_ROWS, (0.5, 0.6, 0.7, 0.85))}
     assert {t: (r["serious_under_referred"], r["model_refers_at_level"], r["look_alikes"], r["look_alikes_sent_on"])
             for t, r in rows.items()} == {0.5: (3, 2, 2, 1), 0.6: (3, 1, 2, 1), 0.7: (3, 1, 2, 0), 0.85: (3, 0, 2, 0)}
+
+
+def test_a_components_config_is_its_defaults_under_what_config_yml_sets(tmp_path):
+    from sciatica_rasa.dense import SentenceEncoderFeaturizer
+
+    config = tmp_path / "config.yml"
+    config.write_text("pipeline:\n  - name: SpacyTokenizer\n"
+                      "  - name: sciatica_rasa.dense.SentenceEncoderFeaturizer\n    model: build/encoders/other\n")
+    settings = nlu_eval.component_config(SentenceEncoderFeaturizer, config)
+    assert settings["model"] == "build/encoders/other" and "name" not in settings
+    assert settings["cache_size"] == SentenceEncoderFeaturizer.get_default_config()["cache_size"]
