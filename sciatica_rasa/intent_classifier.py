@@ -7,13 +7,19 @@ subclass seeds it, as DIET and TED are seeded. And a grid of one point (config.y
 C: [20]) is fitted once on all the examples: Rasa's grid search would first
 cross-validate that one point for nothing, and then fit the same SVM. That one linear
 SVM is fitted on its Gram matrix (`fit_linear_on_gram`), which is the same SVM, faster.
+The fitted SVM is stored as its numbers (`save_svc`), not through skops as Rasa does.
 """
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any, Dict, Text
 
 import numpy as np
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.sklearn_intent_classifier import SklearnIntentClassifier
 
 
@@ -57,6 +63,30 @@ def fit_linear_on_gram(svc: Any, x: np.ndarray, y: np.ndarray) -> Any:
     return svc
 
 
+def save_svc(svc: Any, stem: Path) -> None:
+    """A fitted SVC as its parameters and scalars (`stem`.json) and its arrays (`stem`.npz)."""
+    fitted = {k: v for k, v in vars(svc).items() if k not in svc.get_params()}
+    arrays = {k: v for k, v in fitted.items() if isinstance(v, np.ndarray)}
+    scalars = {k: (list(v) if isinstance(v, tuple) else v.item() if isinstance(v, np.generic) else v)
+               for k, v in fitted.items() if k not in arrays}
+    stem.with_suffix(".json").write_text(json.dumps({"params": svc.get_params(), "fitted": scalars}))
+    np.savez(stem.with_suffix(".npz"), **arrays)
+
+
+def load_svc(stem: Path) -> Any:
+    """The SVC `save_svc` stored: the same predictions and probabilities (no pickle is read)."""
+    from sklearn.svm import SVC
+
+    stored = json.loads(stem.with_suffix(".json").read_text())
+    svc = SVC(**stored["params"])
+    for name, value in stored["fitted"].items():
+        setattr(svc, name, tuple(value) if isinstance(value, list) else value)
+    with np.load(stem.with_suffix(".npz"), allow_pickle=False) as arrays:
+        for name in arrays.files:
+            setattr(svc, name, arrays[name])
+    return svc
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class SeededSklearnIntentClassifier(SklearnIntentClassifier):
     @staticmethod
@@ -70,3 +100,31 @@ class SeededSklearnIntentClassifier(SklearnIntentClassifier):
         if all(len(values) == 1 for values in grid.values()):
             return FixedParameters(search.estimator.set_params(**{k: v[0] for k, v in grid.items()}))
         return search
+
+    def persist(self) -> None:
+        """The SVM as numbers, not through skops as Rasa stores it: importing skops.io looks
+        up every numpy and scipy ufunc in each loaded module, about 7 s in a process that
+        has TensorFlow loaded, in every training and again at every start."""
+        if not (self.clf and self.le):
+            return
+        with self._model_storage.write_to(self._resource) as folder:
+            (folder / f"{type(self).__name__}_encoder.json").write_text(json.dumps(list(self.le.classes_)))
+            save_svc(self.clf.best_estimator_, folder / f"{type(self).__name__}_classifier")
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "SeededSklearnIntentClassifier":
+        from sklearn.preprocessing import LabelEncoder
+
+        try:
+            with model_storage.read_from(resource) as folder:
+                stem = folder / f"{cls.__name__}_classifier"
+                if not stem.with_suffix(".json").exists():
+                    return cls(config, model_storage, resource)
+                classifier = load_svc(stem)
+                classes = json.loads((folder / f"{cls.__name__}_encoder.json").read_text())
+        except ValueError:  # no such resource: not trained, as Rasa's own load answers
+            return cls(config, model_storage, resource)
+        loaded = cls(config, model_storage, resource, classifier, LabelEncoder())
+        loaded.transform_labels_str2num(classes)
+        return loaded

@@ -65,18 +65,58 @@ def test_the_svm_fitted_on_its_gram_matrix_is_the_linear_svm():
     assert np.allclose(on_gram.predict_proba(new), direct.predict_proba(new), atol=1e-9)
 
 
-def test_the_svm_fitted_on_its_gram_matrix_is_stored_and_loaded_as_rasa_does(tmp_path):
-    import skops.io as sio
+def test_the_stored_svm_loads_with_the_same_probabilities_and_no_pickle(tmp_path):
     from sklearn.svm import SVC
 
-    from sciatica_rasa.intent_classifier import fit_linear_on_gram
+    from sciatica_rasa.intent_classifier import fit_linear_on_gram, load_svc, save_svc
 
     x, y = four_classes(4)
     svc = fit_linear_on_gram(SVC(C=20, kernel="linear", probability=True, random_state=7), x, y)
-    sio.dump(svc, tmp_path / "svc.skops")
-    assert sio.get_untrusted_types(file=tmp_path / "svc.skops") == []  # Rasa refuses any other
-    loaded = sio.load(tmp_path / "svc.skops", trusted=[])
+    save_svc(svc, tmp_path / "svc")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["svc.json", "svc.npz"]
+    loaded = load_svc(tmp_path / "svc")
+    assert loaded.get_params() == svc.get_params()
     assert np.array_equal(loaded.predict_proba(x), svc.predict_proba(x))
+    assert np.array_equal(loaded.predict(x), svc.predict(x))
+
+
+def test_the_trained_component_is_stored_and_loaded_by_rasas_model_storage(tmp_path):
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.constants import TEXT
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    def message(vector, intent=None):
+        m = Message(data={TEXT: "text", **({"intent": intent} if intent else {})})
+        m.add_features(Features(vector[None, :], "sentence", TEXT, "dense"))
+        return m
+
+    x, y = four_classes(6)
+    names = np.array(["ask_reps", "ask_hold_time", "greet", "deny"])
+    storage, resource = LocalModelStorage(tmp_path), Resource("svm")
+    context = ExecutionContext(GraphSchema({}), "svm")
+    config = {**classifier(7).component_config, "C": [20]}
+    trained = SeededSklearnIntentClassifier.create(config, storage, resource, context)
+    trained.train(TrainingData([message(v, names[label]) for v, label in zip(x, y)]))
+    loaded = SeededSklearnIntentClassifier.load(config, storage, resource, context)
+    new, _ = four_classes(7)
+    for vector in new[:10]:
+        ours, theirs = trained.process([message(vector)])[0], loaded.process([message(vector)])[0]
+        assert ours.get("intent") == theirs.get("intent") and ours.get("intent")["name"] in names
+        assert ours.get("intent_ranking") == theirs.get("intent_ranking")
+
+
+def test_an_untrained_component_loads_as_untrained(tmp_path):
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    loaded = SeededSklearnIntentClassifier.load(classifier(7).component_config, LocalModelStorage(tmp_path),
+                                                Resource("never_trained"), ExecutionContext(GraphSchema({}), "svm"))
+    assert loaded.clf is None
 
 
 def test_the_one_point_grid_fits_a_linear_svm_on_its_gram_matrix():
