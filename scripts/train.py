@@ -32,7 +32,8 @@ TRAINING_DATA = ["data/nlu", "data/rules.yml", "data/stories.yml"]
 INPUTS = [
     "config.yml", "domain.yml", *TRAINING_DATA,
     "sciatica_rasa/components.py", "sciatica_rasa/spacy_nlp.py", "sciatica_rasa/policies.py",
-    "sciatica_rasa/dense.py", "sciatica/encoders.py",
+    "sciatica_rasa/dense.py", "sciatica_rasa/ngrams.py", "sciatica_rasa/intent_classifier.py",
+    "sciatica/encoders.py",
 ]
 
 

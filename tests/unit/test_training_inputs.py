@@ -29,6 +29,19 @@ def test_every_training_input_is_in_the_digest():
     assert {str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / "data" / "nlu").glob("*.yml")} <= names
 
 
+def test_every_project_component_of_config_yml_is_in_the_digest():
+    import yaml
+
+    spec = importlib.util.spec_from_file_location("train_script", PROJECT_ROOT / "scripts" / "train.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())
+    named = {c["name"].rsplit(".", 1)[0].replace(".", "/") + ".py"
+             for c in config["pipeline"] + config["policies"] if c["name"].startswith("sciatica_rasa.")}
+    assert len(named) >= 5
+    assert named <= {str(path.relative_to(PROJECT_ROOT)) for path in module.input_files()}
+
+
 @pytest.mark.parametrize("changed", ["data/nlu/summary.yml", "domain.yml", "data/rules.yml", "sciatica_rasa/components.py"])
 def test_a_changed_input_changes_the_digest(train, changed):
     before = train.inputs_digest()
