@@ -51,8 +51,8 @@ def fit_linear_on_gram(svc: Any, x: np.ndarray, y: np.ndarray) -> Any:
     fits for the probability calibration); given them once, it fits the same SVM, with the
     same probabilities, several times faster: 0.3 s against 1.4 s on 1,652 examples of
     775 features, 0.6 s against 7 s on 2,892. Afterwards the support vectors are put back,
-    so the result is a plain linear SVC: it predicts as one, and Rasa stores and loads it
-    as one (tests/unit/test_intent_classifier.py checks both against SVC's own fit).
+    so the result is a plain linear SVC: it predicts, and `save_svc` stores it, as one
+    (tests/unit/test_intent_classifier.py checks it against SVC's own fit).
     """
     x = np.asarray(x, dtype=np.float64)
     svc.set_params(kernel="precomputed").fit(x @ x.T, y)
@@ -108,8 +108,14 @@ class SeededSklearnIntentClassifier(SklearnIntentClassifier):
         if not (self.clf and self.le):
             return
         with self._model_storage.write_to(self._resource) as folder:
-            (folder / f"{type(self).__name__}_encoder.json").write_text(json.dumps(list(self.le.classes_)))
-            save_svc(self.clf.best_estimator_, folder / f"{type(self).__name__}_classifier")
+            classes, stem = self._stored(folder)
+            classes.write_text(json.dumps(list(self.le.classes_)))
+            save_svc(self.clf.best_estimator_, stem)
+
+    @classmethod
+    def _stored(cls, folder: Path) -> tuple[Path, Path]:
+        """Where the intent names (in the SVM's order) and the SVM itself are stored."""
+        return folder / f"{cls.__name__}_encoder.json", folder / f"{cls.__name__}_classifier"
 
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -118,11 +124,11 @@ class SeededSklearnIntentClassifier(SklearnIntentClassifier):
 
         try:
             with model_storage.read_from(resource) as folder:
-                stem = folder / f"{cls.__name__}_classifier"
+                names, stem = cls._stored(folder)
                 if not stem.with_suffix(".json").exists():
                     return cls(config, model_storage, resource)
                 classifier = load_svc(stem)
-                classes = json.loads((folder / f"{cls.__name__}_encoder.json").read_text())
+                classes = json.loads(names.read_text())
         except ValueError:  # no such resource: not trained, as Rasa's own load answers
             return cls(config, model_storage, resource)
         loaded = cls(config, model_storage, resource, classifier, LabelEncoder())

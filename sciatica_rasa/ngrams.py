@@ -65,10 +65,14 @@ class WordNgramFeaturizer(DenseFeaturizer, GraphComponent):
         return cls(config, execution_context.node_name, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        texts = [m.get(TEXT) for m in training_data.intent_examples if m.get(TEXT)]
-        self._fitted = vectorizer(int(self._config["max_ngram"]), int(self._config["min_df"])).fit(texts)
+        self.fit([m.get(TEXT) for m in training_data.intent_examples if m.get(TEXT)])
         self.persist()
         return self._resource
+
+    def fit(self, texts: List[Text]) -> "WordNgramFeaturizer":
+        """Learn the vocabulary and its weights from `texts` (what `train` does, unstored)."""
+        self._fitted = vectorizer(int(self._config["max_ngram"]), int(self._config["min_df"])).fit(texts)
+        return self
 
     def persist(self) -> None:
         stored = {"vocabulary": {term: int(index) for term, index in self._fitted.vocabulary_.items()},
@@ -90,12 +94,14 @@ class WordNgramFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
+        with_text = [m for m in messages if m.get(TEXT)]
+        if with_text:
+            for message, vector in zip(with_text, self.vectors([m.get(TEXT) for m in with_text])):
+                self.add_features_to_message(None, vector[None, :], TEXT, message)
+        return messages
+
+    def vectors(self, texts: List[Text]) -> np.ndarray:
+        """One weighted row per text: the features `process` adds to each message."""
         if self._fitted is None:
             raise RuntimeError("WordNgramFeaturizer has no vocabulary: it must be trained or loaded first")
-        with_text = [m for m in messages if m.get(TEXT)]
-        if not with_text:
-            return messages
-        vectors = self._config["weight"] * self._fitted.transform([m.get(TEXT) for m in with_text]).toarray()
-        for message, vector in zip(with_text, vectors.astype(np.float32)):
-            self.add_features_to_message(None, vector[None, :], TEXT, message)
-        return messages
+        return (self._config["weight"] * self._fitted.transform(texts).toarray()).astype(np.float32)

@@ -1,9 +1,10 @@
 """Choose the FallbackClassifier's thresholds on our own folds, never on a held-out file.
 
-config.yml's intent classifier (a linear SVM on the sentence vector and the red-flag
-rules' findings, C by grid search, class weights balanced, its calibration seeded), made by
-the component from config.yml's settings, is trained on two of the three folds of data/nlu
-that `make eval` uses, and its probabilities on the third are read. For each pair of
+config.yml's intent classifier (a linear SVM on the sentence vector, the red-flag
+rules' findings and the word n-grams, C by grid search, class weights balanced, its
+calibration seeded), made by the component from config.yml's settings, is trained on two
+of the three folds of data/nlu that `make eval` uses (the n-grams learned from those two,
+as training learns them), and its probabilities on the third are read. For each pair of
 thresholds: how many in-scope messages (all but out_of_scope) would get "Sorry, I didn't
 quite understand", and how often the answered ones are right.
 
@@ -34,9 +35,9 @@ def classifier():
                                          model_storage=None, resource=None)
 
 
-def features(texts) -> np.ndarray:
-    """The intent classifier's input, as the pipeline makes it: the sentence vector, then
-    the red-flag rules' findings."""
+def fixed_features(texts) -> np.ndarray:
+    """The part of the intent classifier's input that training does not learn, as the
+    pipeline makes it: the sentence vector, then the red-flag rules' findings."""
     import spacy
     from rasa.nlu.utils.spacy_utils import SpacyModel
     from rasa.shared.nlu.training_data.message import Message
@@ -56,6 +57,13 @@ def features(texts) -> np.ndarray:
     return np.hstack([vectors, findings])
 
 
+def word_ngrams():
+    """config.yml's word n-gram featurizer, untrained (each fold fits its own)."""
+    from sciatica_rasa.ngrams import WordNgramFeaturizer
+
+    return WordNgramFeaturizer(component_config(WordNgramFeaturizer, CONFIG), "word_ngrams", None, None)
+
+
 def held_out_probabilities():
     from sklearn.preprocessing import LabelEncoder
 
@@ -63,10 +71,12 @@ def held_out_probabilities():
 
     messages = nlu_eval.labelled(nlu_eval.read_nlu_file(ROOT / "data" / "nlu"))
     labels = np.array([m.get("intent") for m in messages])
-    vectors = features([m.get("text") for m in messages])
+    texts = [m.get("text") for m in messages]
+    fixed = fixed_features(texts)
     index = {id(m): i for i, m in enumerate(messages)}
     for train, test in nlu_eval.folds(messages, 3):
         rows, held = [index[id(m)] for m in train], [index[id(m)] for m in test]
+        vectors = np.hstack([fixed, word_ngrams().fit([texts[i] for i in rows]).vectors(texts)])
         codes = LabelEncoder().fit(labels[rows])
         y = codes.transform(labels[rows])
         # The grid search and calibration the classifier runs in training.

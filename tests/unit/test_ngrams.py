@@ -74,3 +74,11 @@ def test_untrained_it_refuses_rather_than_leaving_the_features_out(tmp_path):
 def test_a_bad_config_fails_with_a_clear_message(tmp_path, bad):
     with pytest.raises(ValueError, match="WordNgramFeaturizer needs"):
         WordNgramFeaturizer.create({**CONFIG, **bad}, LocalModelStorage(tmp_path), Resource("n"), CONTEXT)
+
+
+def test_fit_learns_what_train_learns_without_storing_it(trained, tmp_path):
+    featurizer, _ = trained
+    unstored = WordNgramFeaturizer(CONFIG, "word_ngrams", None, None).fit([text for text, _ in EXAMPLES])
+    assert unstored._fitted.vocabulary_ == featurizer._fitted.vocabulary_
+    texts = ["how long do I hold it", "reps on the other side"]
+    assert np.array_equal(unstored.vectors(texts), np.stack([sentence_vector(featurizer, t) for t in texts]))
