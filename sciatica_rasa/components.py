@@ -36,6 +36,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from sciatica.language import load_word_lists, looks_english
 from sciatica.triage import (
+    FINDING_FEATURES,
     HINTS_SPANS_KEY,
     LEVELS,
     UNCLASSIFIED_PREFIX,
@@ -175,8 +176,10 @@ class DomainEntityExtractor(_NoTraining, EntityExtractorMixin):
 class RedFlagFindingsFeaturizer(DenseFeaturizer, NodeNamedComponent):
     """The red-flag rules' findings as sentence features, next to the sentence vector.
 
-    `weight` scales them against the encoder's unit-length vector: chosen on our folds
-    and the development set (README, "Dense features", round 7).
+    `weight` scales them against the encoder's unit-length vector; `finding_weight`, if
+    given, scales the "a red flag affirmed at this level" ones instead (only denied and
+    topic touched keep `weight`). Both chosen on our folds and the development set
+    (README, "Dense features", rounds 7 and 10).
     """
 
     @classmethod
@@ -185,18 +188,24 @@ class RedFlagFindingsFeaturizer(DenseFeaturizer, NodeNamedComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {**DenseFeaturizer.get_default_config(), "weight": 0.3, "red_flags_path": None}
+        return {**DenseFeaturizer.get_default_config(), "weight": 0.3, "finding_weight": None,
+                "red_flags_path": None}
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
-        if not float(config.get("weight", 0)) > 0:
-            raise ValueError("RedFlagFindingsFeaturizer needs a 'weight' above 0")
+        for key in ("weight", "finding_weight"):
+            value = config.get(key, 0 if key == "weight" else None)
+            if value is not None and not float(value) > 0:
+                raise ValueError(f"RedFlagFindingsFeaturizer needs a '{key}' above 0")
 
     def __init__(self, config: Dict[Text, Any], name: Text) -> None:
         super().__init__(name, config)
         self.validate_config(config)
         self._book = red_flag_book(config.get("red_flags_path"))
-        self._weight = float(config["weight"])
+        weight = float(config["weight"])
+        finding_weight = float(config.get("finding_weight") or weight)
+        self._weights = np.array([finding_weight if name.startswith("finding_") else weight
+                                  for name in FINDING_FEATURES], dtype=np.float32)
 
     def process_training_data(self, training_data: TrainingData, model: SpacyModel) -> TrainingData:
         self.process(training_data.training_examples, model)
@@ -206,7 +215,7 @@ class RedFlagFindingsFeaturizer(DenseFeaturizer, NodeNamedComponent):
         for message in messages:
             if message.get(TEXT):
                 values = finding_features(assess(_doc(message, model), self._book), self._book)
-                sentence = self._weight * np.asarray(values, dtype=np.float32)[None, :]
+                sentence = (self._weights * np.asarray(values, dtype=np.float32))[None, :]
                 self.add_features_to_message(None, sentence, TEXT, message)
         return messages
 

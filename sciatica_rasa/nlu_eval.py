@@ -212,7 +212,7 @@ def model_level(intent: str | None) -> str | None:
 
 def red_flag_thresholds(red_flags: Sequence[tuple[str | None, str, float]],
                         look_alikes: Sequence[tuple[str | None, float]],
-                        thresholds: Iterable[float] = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)) -> dict[str, Any]:
+                        thresholds: Iterable[float] = (0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99)) -> dict[str, Any]:
     """The model's own red-flag intents as the only detector, at each confidence threshold.
 
     `red_flags`: (model's intent, expected level, confidence) of messages with a red flag;
@@ -285,7 +285,7 @@ def rules_and_model_levels(parsed: dict[str, Any]) -> tuple[str | None, str | No
 
 
 def beyond_rules(rows: Sequence[tuple[str | None, str | None, str | None, float]],
-                 thresholds: Iterable[float] = (0.5, 0.6, 0.7, 0.8)) -> list[dict[str, Any]]:
+                 thresholds: Iterable[float] = (0.35, 0.4, 0.5, 0.6, 0.7, 0.8)) -> list[dict[str, Any]]:
     """What the model's red-flag intents would add if they referred, at each threshold.
 
     `rows`: (labelled level, the rules' level, the model's level, its confidence) per message.

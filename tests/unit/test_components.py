@@ -78,9 +78,9 @@ def test_entities_carry_canonical_values(model):
     assert {("body_area", "glutes"), ("body_area", "hamstrings"), ("side", "left")} <= values
 
 
-def findings(model, text, weight=0.3):
+def findings(model, text, weight=0.3, finding_weight=None):
     msg = Message(data={"text": text})
-    config = {**RedFlagFindingsFeaturizer.get_default_config(), "weight": weight}
+    config = {**RedFlagFindingsFeaturizer.get_default_config(), "weight": weight, "finding_weight": finding_weight}
     RedFlagFindingsFeaturizer(config, "findings").process([msg], model)
     sequence, sentence = msg.get_dense_features("text")
     assert sequence is None
@@ -105,9 +105,22 @@ def test_findings_go_next_to_the_sentence_vector(model):
     assert list(sentence.features[0, :4]) == [0.5] * 4
 
 
-def test_findings_featurizer_refuses_a_weight_of_zero():
+@pytest.mark.parametrize("text, name", [
+    ("i cant feel the toilet paper when i wipe", "finding_emergency"),
+    ("no bladder problems at all", "only_negated"),
+    ("can sciatica affect your bladder", "topic_emergency"),
+])
+def test_finding_weight_scales_only_affirmed_findings(model, text, name):
+    found = findings(model, text, weight=0.3, finding_weight=2.0)
+    assert found[name] > 0
+    for feature, value in found.items():
+        assert value in (0.0, pytest.approx(2.0 if feature.startswith("finding_") else 0.3)), feature
+
+
+@pytest.mark.parametrize("config", [{"weight": 0}, {"weight": 0.3, "finding_weight": 0}, {"weight": 0.3, "finding_weight": -1}])
+def test_findings_featurizer_refuses_a_weight_of_zero(config):
     with pytest.raises(ValueError, match="weight"):
-        RedFlagFindingsFeaturizer.validate_config({"weight": 0})
+        RedFlagFindingsFeaturizer.validate_config(config)
 
 
 def test_typed_command_mark_is_passed_on():
