@@ -178,8 +178,8 @@ class RedFlagFindingsFeaturizer(DenseFeaturizer, NodeNamedComponent):
 
     `weight` scales them against the encoder's unit-length vector; `finding_weight`, if
     given, scales the "a red flag affirmed at this level" ones instead (only denied and
-    topic touched keep `weight`). Both chosen on our folds and the development set
-    (README, "Dense features", rounds 7 and 10).
+    topic touched keep `weight`). Both chosen on our folds, the development set and the
+    red-flag sets (README, "Dense features", rounds 7 and 10).
     """
 
     @classmethod
@@ -193,8 +193,8 @@ class RedFlagFindingsFeaturizer(DenseFeaturizer, NodeNamedComponent):
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
-        for key in ("weight", "finding_weight"):
-            value = config.get(key, 0 if key == "weight" else None)
+        # finding_weight may be left out (None: the same as weight), weight may not.
+        for key, value in (("weight", config.get("weight", 0)), ("finding_weight", config.get("finding_weight"))):
             if value is not None and not float(value) > 0:
                 raise ValueError(f"RedFlagFindingsFeaturizer needs a '{key}' above 0")
 
@@ -204,8 +204,8 @@ class RedFlagFindingsFeaturizer(DenseFeaturizer, NodeNamedComponent):
         self._book = red_flag_book(config.get("red_flags_path"))
         weight = float(config["weight"])
         finding_weight = float(config.get("finding_weight") or weight)
-        self._weights = np.array([finding_weight if name.startswith("finding_") else weight
-                                  for name in FINDING_FEATURES], dtype=np.float32)
+        self._weights = np.array([finding_weight if feature.startswith("finding_") else weight
+                                  for feature in FINDING_FEATURES], dtype=np.float32)
 
     def process_training_data(self, training_data: TrainingData, model: SpacyModel) -> TrainingData:
         self.process(training_data.training_examples, model)
