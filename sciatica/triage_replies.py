@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(result["scores"]["all"], indent=1))
     for miss in result["misses"]:
         print(f"MISS {miss['expected']}/{','.join(miss['flags'])} referral={miss['referral']} asked={miss['asked']}: "
-              f"{miss['text'][:90]} -> {miss['answer'][:90]}")
+              f"{_squash(miss['text'])[:90]} -> {_squash(miss['answer'])[:90]}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(result, indent=1))
