@@ -12,6 +12,8 @@ would otherwise hide its mistakes on red-flag and language cases.
 - `red_flag_thresholds`: what the model's red-flag intents alone would do at each
   confidence threshold on look-alikes and on real red-flag messages.
 - `beyond_rules`: what they would add to the rules, on the messages the rules under-refer.
+- `label_agreement`: a second, blind labelling of a held-out file against its own labels,
+  and the model against both: how far careful people agree bounds what a model can reach.
 - `component_config`: a component's settings as a config.yml gives them.
 
 Used by `make eval` (scripts/eval.py), `make nlu-holdout` (scripts/check_nlu_holdout.py)
@@ -310,6 +312,56 @@ async def model_beyond_rules(agent: Any, folder: Path) -> list[dict[str, Any]]:
     for case in load_cases([folder]):
         rows.append((case.level, *rules_and_model_levels(await agent.parse_message(case.text))))
     return beyond_rules(rows)
+
+
+# ---------------------------------------------------------------- a second labelling
+
+
+def read_second_labels(path: Path | str, intents: Iterable[str]) -> dict[str, dict[str, str]]:
+    """A second labelling of held-out files: {file: {text: intent}}, every intent one of `intents`."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    known = set(intents)
+    for name, labels in data.items():
+        if not isinstance(labels, dict) or not labels:
+            raise ValueError(f"{path}: {name!r} must map each text to an intent")
+        unknown = sorted(set(labels.values()) - known)
+        if unknown:
+            raise ValueError(f"{path}: {name}: intents not in the domain: {unknown}")
+    return data
+
+
+def label_agreement(parsed: Sequence[Parsed | dict[str, Any]], second: dict[str, str]) -> dict[str, Any]:
+    """Totals only: the second labelling against the file's labels (agreement, macro F1,
+    Cohen's kappa), and the model's own intent against each and where both agree.
+
+    The model is scored as `summary` scores it, on the intents it is meant to give.
+    """
+    from sklearn.metrics import cohen_kappa_score
+
+    rows = [p if isinstance(p, dict) else asdict(p) for p in parsed]
+    missing = [r["text"] for r in rows if r["text"] not in second]
+    if missing or len(second) != len(rows):
+        raise ValueError(f"the second labelling covers {len(rows) - len(missing)} of the file's {len(rows)} messages "
+                         f"and labels {len(second)}")
+    truth = [r["truth"] for r in rows]
+    other = [second[r["text"]] for r in rows]
+    scored = [i for i, label in enumerate(truth) if label not in RULE_ONLY_INTENTS]
+    agreed = [i for i in scored if truth[i] == other[i]]
+
+    def model_f1(labels: Sequence[str], where: Sequence[int]) -> float:
+        return intent_report([labels[i] for i in where], [rows[i]["model"] for i in where])["macro avg"]["f1-score"]
+
+    return {
+        "messages": len(rows),
+        "agreement": sum(a == b for a, b in zip(truth, other)) / len(rows),
+        "second_macro_f1": intent_report(truth, other)["macro avg"]["f1-score"],
+        "kappa": float(cohen_kappa_score(truth, other)),
+        "model_macro_f1": model_f1(truth, scored),
+        "model_macro_f1_against_second": model_f1(other, scored),
+        "both_agree": len(agreed),
+        "model_macro_f1_where_both_agree": model_f1(truth, agreed),
+        "model_accuracy_where_both_agree": sum(rows[i]["model"] == truth[i] for i in agreed) / len(agreed) if agreed else None,
+    }
 
 
 def write_json(path: Path, data: Any) -> None:

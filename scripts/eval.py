@@ -50,6 +50,8 @@ EXTERNAL_NLU = ROOT / "tests" / "nlu_external.yml"
 # Held out since it was committed (91b8af3): only its totals are kept and printed, never
 # which messages failed, so that nobody tunes on it (tests/nlu_external_fresh_README.md).
 FRESH_NLU = ROOT / "tests" / "nlu_external_fresh.yml"
+# A second, blind labelling of both files (see sciatica_rasa.nlu_eval.label_agreement).
+SECOND_LABELS = ROOT / "tests" / "nlu_external_second_labels.json"
 # Issue 13's targets, printed next to the numbers (reported, not asserted).
 TARGETS = {"cv_macro_f1": 0.85, "external_macro_f1": 0.90, "fallback_rate": 0.05, "red_flag_recall": 0.90}
 TEST_STORIES = ROOT / "tests" / "stories"
@@ -568,6 +570,13 @@ def model_own_lines(data: dict[str, Any]) -> list[str]:
                      + _target(model["macro_f1"] >= TARGETS["external_macro_f1"], f"≥ {TARGETS['external_macro_f1']}")
                      + f"; in-scope fallback {fallback['fallback']}/{fallback['in_scope']} ({pct(fallback['rate'])}) "
                      + _target((fallback["rate"] or 0) <= TARGETS["fallback_rate"], f"≤ {TARGETS['fallback_rate']:.0%}"))
+    for name, agreed in (data.get("label_agreement") or {}).items():
+        lines.append(f"second labelling (blind) of {name}, totals only: agrees with the file's labels on "
+                     f"{pct(agreed['agreement'])} of {agreed['messages']} messages (macro F1 {agreed['second_macro_f1']:.3f}, "
+                     f"Cohen's kappa {agreed['kappa']:.3f}); the model's own intent: macro F1 {agreed['model_macro_f1']:.3f} "
+                     f"against the file's labels, {agreed['model_macro_f1_against_second']:.3f} against the second "
+                     f"labelling, {agreed['model_macro_f1_where_both_agree']:.3f} where both agree "
+                     f"({agreed['both_agree']} messages; accuracy {pct(agreed['model_accuracy_where_both_agree'])})")
     alone = data.get("red_flag_model_alone")
     if alone:
         safe = alone["lowest_safe_threshold"]
@@ -647,6 +656,16 @@ def quiet_rasa() -> None:
     warnings.filterwarnings("ignore")  # library deprecations, not findings
 
 
+def second_labelling(*scored: dict[str, Any]) -> dict[str, Any]:
+    """`label_agreement` for each held-out file the second labelling covers (totals only)."""
+    from sciatica_rasa import nlu_eval
+
+    intents = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"]
+    second = nlu_eval.read_second_labels(SECOND_LABELS, intents)
+    files = {str(Path(result["file"]).resolve().relative_to(ROOT)): result for result in scored}
+    return {name: nlu_eval.label_agreement(files[name]["parsed"], labels) for name, labels in second.items()}
+
+
 async def evaluate_with_model(out: Path, cases: list[Case]) -> tuple[dict[str, Any], list[Prediction]]:
     from rasa.core.agent import Agent
     from rasa.nlu.test import run_evaluation
@@ -659,12 +678,15 @@ async def evaluate_with_model(out: Path, cases: list[Case]) -> tuple[dict[str, A
     holdout = {"intents": intent_summary(out / "nlu_holdout"), "entities": entity_summary(out / "nlu_holdout")}
     model_own = {"holdout": await nlu_eval.ascore_file(agent, HOLDOUT),
                  "external": await nlu_eval.ascore_file(agent, EXTERNAL_NLU)}
-    fresh = sealed(await nlu_eval.ascore_file(agent, FRESH_NLU))
+    fresh_parsed = await nlu_eval.ascore_file(agent, FRESH_NLU)
+    agreement = second_labelling(model_own["external"], fresh_parsed)
+    fresh = sealed(fresh_parsed)
     red_flags_alone = await nlu_eval.red_flag_model_alone(agent, ROOT)
     beyond_rules = await nlu_eval.model_beyond_rules(agent, TRIAGE_DEVELOPMENT)
     predictions = await pipeline_predictions(agent, cases)
     stories = await story_accuracy(agent, out / "stories")
-    return {"holdout": holdout, "model_own": model_own, "model_own_fresh": fresh, "red_flag_model_alone": red_flags_alone,
+    return {"holdout": holdout, "model_own": model_own, "model_own_fresh": fresh, "label_agreement": agreement,
+            "red_flag_model_alone": red_flags_alone,
             "red_flag_model_beyond_rules": beyond_rules, "stories": stories}, predictions
 
 

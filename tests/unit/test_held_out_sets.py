@@ -28,6 +28,16 @@ def test_no_held_out_message_is_a_training_example(name):
     assert not shared, f"{name} holds training examples: {sorted(shared)[:10]}"
 
 
+def test_the_second_labelling_covers_the_external_files_message_for_message():
+    """`make eval`'s label agreement (sciatica_rasa.nlu_eval.label_agreement) needs every text."""
+    intents = yaml.safe_load((ROOT / "domain.yml").read_text())["intents"]
+    second = nlu_eval.read_second_labels(ROOT / "tests" / "nlu_external_second_labels.json", intents)
+    assert sorted(second) == ["tests/nlu_external.yml", "tests/nlu_external_fresh.yml"]
+    for name, labels in second.items():
+        texts = [m.get("text") for m in nlu_eval.labelled(nlu_eval.read_nlu_file(ROOT / name))]
+        assert sorted(labels) == sorted(texts), name
+
+
 # Training phrasings written by others (data/nlu/public_*.yml) came from pages that no
 # held-out set used, and from no site of the sets collected last (held out).
 PUBLIC_PHRASINGS = sorted((ROOT / "data" / "nlu").glob(nlu_eval.PUBLIC_PHRASINGS))

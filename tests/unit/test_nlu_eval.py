@@ -99,3 +99,45 @@ def test_a_components_config_is_its_defaults_under_what_config_yml_sets(tmp_path
     settings = nlu_eval.component_config(SentenceEncoderFeaturizer, config)
     assert settings["model"] == "build/encoders/other" and "name" not in settings
     assert settings["cache_size"] == SentenceEncoderFeaturizer.get_default_config()["cache_size"]
+
+
+def parsed(text, truth, model):
+    return Parsed(text=text, truth=truth, model=model, model_confidence=0.9, final=model)
+
+
+def test_label_agreement_compares_both_labellings_and_the_model_where_they_agree():
+    rows = [parsed("hi", "greet", "greet"), parsed("bye", "goodbye", "goodbye"),
+            parsed("no, that's all", "goodbye", "deny"), parsed("ta", "thank", "greet")]
+    second = {"hi": "greet", "bye": "goodbye", "no, that's all": "deny", "ta": "thank"}
+
+    agreed = nlu_eval.label_agreement(rows, second)
+
+    assert agreed["agreement"] == 0.75 and agreed["both_agree"] == 3
+    # Where both agree the model misses only "ta"; against the second labelling "deny" is right.
+    assert agreed["model_accuracy_where_both_agree"] == 2 / 3
+    assert agreed["model_macro_f1_against_second"] > agreed["model_macro_f1"]
+    assert 0 < agreed["kappa"] < 1
+
+
+def test_label_agreement_leaves_the_rule_only_intents_out_of_the_models_score():
+    rows = [parsed("hi", "greet", "greet"), parsed("can sciatica cause that?", "red_flag_hint", "check_symptoms")]
+    agreed = nlu_eval.label_agreement(rows, {"hi": "greet", "can sciatica cause that?": "red_flag_hint"})
+    assert agreed["model_macro_f1"] == 1.0 and agreed["both_agree"] == 1
+
+
+def test_a_second_labelling_must_cover_the_file_exactly():
+    import pytest
+
+    with pytest.raises(ValueError, match="covers 1 of the file's 2 messages"):
+        nlu_eval.label_agreement([parsed("hi", "greet", "greet"), parsed("bye", "goodbye", "goodbye")], {"hi": "greet"})
+
+
+def test_a_second_labelling_with_an_intent_not_in_the_domain_fails_at_load(tmp_path):
+    import json
+
+    import pytest
+
+    path = tmp_path / "second.json"
+    path.write_text(json.dumps({"tests/x.yml": {"hi": "greeting"}}))
+    with pytest.raises(ValueError, match=r"intents not in the domain: \['greeting'\]"):
+        nlu_eval.read_second_labels(path, ["greet"])
