@@ -2,7 +2,7 @@
 
     word      its lemma          a|b      one of these words     =word   exact form
     word?     optional           ...N     up to N tokens (3)     $name   another list
-    /regex/   one token whose lowercase text matches
+    /regex/   one token whose lowercase text matches (also as one of a|b: "/^\\d+$/|=two")
 
 Words are lemmatized by the pipeline's own lemmatizer, so a pattern and a message
 agree on what "legs", "can't" or "peeing" become.
@@ -88,21 +88,44 @@ class WordCompiler:
     def _item(self, item: str) -> list[TokenPattern]:
         optional = len(item) > 1 and item.endswith("?") and not item.startswith("/")
         item = item[:-1] if optional else item
-        if item.startswith("/") and item.endswith("/") and len(item) > 2:
-            _check_regex(item[1:-1])
-            alternatives = [[{"LOWER": {"REGEX": item[1:-1]}}]]
-        else:
-            alternatives = _merge([seq for word in item.split("|") for seq in self._word(word)])
+        alternatives = _merge([seq for word in _alternatives(item) for seq in self._word(word)])
         return alternatives + [[]] if optional else alternatives
 
     def _word(self, word: str) -> list[TokenPattern]:
         if not word:
             raise PatternError("empty alternative")
+        if _is_regex(word):
+            _check_regex(word[1:-1])
+            return [[{"LOWER": {"REGEX": word[1:-1]}}]]
+        if _opens_regex(word):
+            raise PatternError(f"unclosed regular expression {word!r}")
         if word.startswith("$"):
             return self.list_patterns(word[1:])
         if word.startswith("="):
             return [[{"LOWER": token} for token in _tokens(self.lowercase, word[1:])]]
         return [[{"LEMMA": token} for token in _tokens(self.lemmatize, word)]]
+
+
+def _is_regex(word: str) -> bool:
+    return len(word) > 2 and word.startswith("/") and word.endswith("/")
+
+
+def _alternatives(item: str) -> list[str]:
+    """The words of "a|b|c"; a /regex/ among them keeps its own "|" ("/^(ft|m)$/|=two")."""
+    if _is_regex(item):
+        return [item]
+    words: list[str] = []
+    for part in item.split("|"):
+        if words and _opens_regex(words[-1]):
+            words[-1] += "|" + part
+        else:
+            words.append(part)
+    return words
+
+
+def _opens_regex(word: str) -> bool:
+    """A regex begun and not yet closed (a lone "/" is the word "/")."""
+    return len(word) > 1 and word.startswith("/") and not _is_regex(word)
 
 
 def _tokens(convert: Convert, word: str) -> list[str]:

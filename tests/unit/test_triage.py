@@ -414,13 +414,17 @@ def compiler(lists=None):
         ("a b?", [[lemma("a"), lemma("b")], [lemma("a")]]),
         ("$v w", [[lemma("z"), lemma("w")], [lemma("x"), lemma("y"), lemma("w")]]),
         ("/^\\d+kg$/", [[{"LOWER": {"REGEX": "^\\d+kg$"}}]]),
+        ("/^(ft|m)$/", [[{"LOWER": {"REGEX": "^(ft|m)$"}}]]),
+        # A regex among other words (it was read as a word, and matched nothing, until 2026-12-02).
+        ("/^\\d+$/|=two feet", [[{"LOWER": "two"}, lemma("feet")], [{"LOWER": {"REGEX": "^\\d+$"}}, lemma("feet")]]),
+        ("a|/^(ft|m)$/", [[lemma("a")], [{"LOWER": {"REGEX": "^(ft|m)$"}}]]),
     ],
 )
 def test_phrases_compile_to_matcher_patterns(phrase, patterns):
     assert compiler({"v": ["x y", "z"]}).phrase(phrase) == patterns
 
 
-@pytest.mark.parametrize("phrase", ["...", "a ...", "$missing", "$loop", "a||b", "/(/"])
+@pytest.mark.parametrize("phrase", ["...", "a ...", "$missing", "$loop", "a||b", "/(/", "a|/^\\d+", "/^\\d+|b"])
 def test_bad_phrases_are_refused(phrase):
     with pytest.raises(PatternError):
         compiler({"loop": ["$loop"]}).phrase(phrase)
