@@ -1,4 +1,8 @@
 """Scoring the model's own intent: the report's labels and the red-flag thresholds."""
+import json
+
+import pytest
+
 from sciatica_rasa import nlu_eval
 from sciatica_rasa.nlu_eval import (
     RULE_ONLY_INTENTS, Parsed, fallback_rate, intent_report, red_flag_thresholds, summary,
@@ -126,17 +130,11 @@ def test_label_agreement_leaves_the_rule_only_intents_out_of_the_models_score():
 
 
 def test_a_second_labelling_must_cover_the_file_exactly():
-    import pytest
-
     with pytest.raises(ValueError, match="covers 1 of the file's 2 messages"):
         nlu_eval.label_agreement([parsed("hi", "greet", "greet"), parsed("bye", "goodbye", "goodbye")], {"hi": "greet"})
 
 
 def test_a_second_labelling_with_an_intent_not_in_the_domain_fails_at_load(tmp_path):
-    import json
-
-    import pytest
-
     path = tmp_path / "second.json"
     path.write_text(json.dumps({"tests/x.yml": {"hi": "greeting"}}))
     with pytest.raises(ValueError, match=r"intents not in the domain: \['greeting'\]"):
