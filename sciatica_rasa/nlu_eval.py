@@ -8,7 +8,8 @@ would otherwise hide its mistakes on red-flag and language cases.
 
 - `cross_validate`: k folds drawn once with a fixed seed (the same folds for every
   configuration compared), an NLU model trained per fold, both answers scored.
-- `score_file`: a trained model on a held-out NLU file.
+- `score_file`: a trained model on a held-out NLU file; `scored_by_folds` for a file
+  some of whose messages are training examples (the development set).
 - `red_flag_thresholds`: what the model's red-flag intents alone would do at each
   confidence threshold on look-alikes and on real red-flag messages.
 - `beyond_rules`: what they would add to the rules, on the messages the rules under-refer.
@@ -184,6 +185,23 @@ def cross_validate(config: Path | str, nlu_data: Path | str, k: int, out: Path,
     return {"folds": k, "examples": len(parsed), "train_seconds": seconds,
             "model": summary(parsed, "model"), "final": summary(parsed, "final"),
             "model_written_here": summary(written_here, "model"), "parsed": [asdict(p) for p in parsed]}
+
+
+def scored_by_folds(result: dict[str, Any], trained: set[str],
+                    fold_parsed: Sequence[dict[str, Any]] | None) -> dict[str, Any]:
+    """A file's scores, each message the model was trained on answered instead by the
+    cross-validation model that did not see it (`fold_parsed`), or left out without folds."""
+    by_text = {p["text"]: p for p in fold_parsed or ()}
+    missing = sorted(t for t in trained if fold_parsed is not None and t not in by_text)
+    if missing:
+        raise ValueError(f"{result['file']}: trained on, but in no fold: {missing[:3]}")
+    rows = [by_text.get(p["text"], p) if p["text"] in trained else p for p in result["parsed"]
+            if fold_parsed is not None or p["text"] not in trained]
+    parsed = [Parsed(**row) for row in rows]
+    return {"file": result["file"], "model": summary(parsed, "model"), "final": summary(parsed, "final"),
+            "fallback": fallback_rate(parsed), "parsed": rows,
+            "trained_on": sum(p["text"] in trained for p in result["parsed"]),
+            "scored_by_folds": fold_parsed is not None}
 
 
 def texts_written_by_others(nlu_data: Path | str) -> set[str]:

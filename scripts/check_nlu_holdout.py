@@ -7,7 +7,8 @@ model said. This scores what the intent classifier itself answered (the `model_i
 past the fallback classifier) on both held-out files, for every intent in them:
 
 - tests/nlu_holdout.yml, the project's own held-out messages;
-- tests/nlu_external.yml, 352 messages written by others (see its README).
+- tests/nlu_external.yml, 352 messages written by others (see its README), less those
+  that are training examples (data/nlu/public_development_set.yml).
 
 The floors below are regression gates, set under the scores of the model this commit
 trains (README, "Dense features"); the targets of issue 13 (external macro F1 ≥ 0.90) are
@@ -30,6 +31,10 @@ FLOORS = {
     "tests/nlu_holdout.yml": (0.75, 0.70),
     "tests/nlu_external.yml": (0.60, 0.55),
 }
+
+# The development set's messages that are training examples (scripts/public_development_set.py)
+# are left out here; `make eval` scores them by cross-validation.
+TRAINED_ON = {"tests/nlu_external.yml": "data/nlu/public_development_set.yml"}
 
 
 def main() -> int:
@@ -54,6 +59,9 @@ def main() -> int:
     failed = []
     for name, (min_accuracy, min_macro) in FLOORS.items():
         result = nlu_eval.score_file(agent, ROOT / name)
+        if name in TRAINED_ON:  # only the messages the model was not trained on
+            trained = {m.get("text") for m in nlu_eval.labelled(nlu_eval.read_nlu_file(ROOT / TRAINED_ON[name]))}
+            result = nlu_eval.scored_by_folds(result, trained, None)
         nlu_eval.write_json(args.out / f"{Path(name).stem}.json", result)
         own, final, fallback = result["model"], result["final"], result["fallback"]
         print(f"{name}: the model's own intent: accuracy {own['accuracy']:.3f}, macro F1 {own['macro_f1']:.3f} "

@@ -2,7 +2,9 @@
 
 - NLU: cross-validation on the training data (3 folds drawn once with a fixed seed,
   sciatica_rasa/nlu_eval.py) and the held-out files tests/nlu_holdout.yml and
-  tests/nlu_external.yml (written by others): intent macro F1 of the model's own intent
+  tests/nlu_external.yml (written by others; its messages that are training examples, in
+  data/nlu/public_development_set.yml, answered by their fold's model, which did not see
+  them): intent macro F1 of the model's own intent
   (before RedFlagTriage overrides it) and of the bot's final intent, the most confused
   pairs, in-scope questions answered with the fallback, entity F1 on the held-out file as
   `rasa test nlu` reports it per extractor; the trained red-flag intents alone on the
@@ -52,6 +54,8 @@ EXTERNAL_NLU = ROOT / "tests" / "nlu_external.yml"
 FRESH_NLU = ROOT / "tests" / "nlu_external_fresh.yml"
 # A second, blind labelling of both files (see sciatica_rasa.nlu_eval.label_agreement).
 SECOND_LABELS = ROOT / "tests" / "nlu_external_second_labels.json"
+# The development set's messages that are training examples (scripts/public_development_set.py).
+DEVELOPMENT_TRAINING = ROOT / "data" / "nlu" / "public_development_set.yml"
 # Issue 13's targets, printed next to the numbers (reported, not asserted).
 TARGETS = {"cv_macro_f1": 0.85, "external_macro_f1": 0.90, "fallback_rate": 0.05, "red_flag_recall": 0.90}
 TEST_STORIES = ROOT / "tests" / "stories"
@@ -558,6 +562,13 @@ def model_own_lines(data: dict[str, Any]) -> list[str]:
                      f"accuracy {pct(ours['accuracy'])}; external (tests/nlu_external.yml) macro F1 "
                      f"{external['macro_f1']:.3f}, accuracy {pct(external['accuracy'])} "
                      + _target(external["macro_f1"] >= TARGETS["external_macro_f1"], f"≥ {TARGETS['external_macro_f1']}"))
+        scored = own["external"]
+        if scored.get("trained_on"):
+            lines.append(f"development set (tests/nlu_external.yml): {scored['trained_on']} of its messages are training "
+                         "examples (data/nlu/public_development_set.yml); "
+                         + ("each scored by the cross-validation fold's model that was not trained on it, "
+                            "the others by the model" if scored["scored_by_folds"] else
+                            f"left out without the cross-validation: {scored['model']['examples']} messages scored"))
         fallback = own["external"]["fallback"]
         lines.append(f"in-scope questions answered with the fallback (external set, all but out_of_scope): "
                      f"{fallback['fallback']}/{fallback['in_scope']} ({pct(fallback['rate'])}) "
@@ -657,13 +668,14 @@ def quiet_rasa() -> None:
 
 
 def second_labelling(*scored: dict[str, Any]) -> dict[str, Any]:
-    """`label_agreement` for each held-out file the second labelling covers (totals only)."""
+    """`label_agreement` for each file scored that the second labelling covers (totals only)."""
     from sciatica_rasa import nlu_eval
 
     intents = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["intents"]
     second = nlu_eval.read_second_labels(SECOND_LABELS, intents)
     files = {str(Path(result["file"]).resolve().relative_to(ROOT)): result for result in scored}
-    return {name: nlu_eval.label_agreement(files[name]["parsed"], labels) for name, labels in second.items()}
+    return {name: nlu_eval.label_agreement(files[name]["parsed"], labels) for name, labels in second.items()
+            if name in files}
 
 
 async def evaluate_with_model(out: Path, cases: list[Case]) -> tuple[dict[str, Any], list[Prediction]]:
@@ -679,15 +691,27 @@ async def evaluate_with_model(out: Path, cases: list[Case]) -> tuple[dict[str, A
     model_own = {"holdout": await nlu_eval.ascore_file(agent, HOLDOUT),
                  "external": await nlu_eval.ascore_file(agent, EXTERNAL_NLU)}
     fresh_parsed = await nlu_eval.ascore_file(agent, FRESH_NLU)
-    agreement = second_labelling(model_own["external"], fresh_parsed)
     fresh = sealed(fresh_parsed)
     red_flags_alone = await nlu_eval.red_flag_model_alone(agent, ROOT)
     beyond_rules = await nlu_eval.model_beyond_rules(agent, TRIAGE_DEVELOPMENT)
     predictions = await pipeline_predictions(agent, cases)
     stories = await story_accuracy(agent, out / "stories")
-    return {"holdout": holdout, "model_own": model_own, "model_own_fresh": fresh, "label_agreement": agreement,
+    return {"holdout": holdout, "model_own": model_own, "model_own_fresh": fresh, "fresh_parsed": fresh_parsed,
             "red_flag_model_alone": red_flags_alone,
             "red_flag_model_beyond_rules": beyond_rules, "stories": stories}, predictions
+
+
+def development_set_by_folds(data: dict[str, Any], fold_parsed: list[dict[str, Any]] | None) -> None:
+    """The development set scored on words the scoring model was not trained on: its messages
+    that are training examples (DEVELOPMENT_TRAINING) by their cross-validation fold's model,
+    or, without folds, left out; then the second labelling's agreement on both files."""
+    from sciatica_rasa import nlu_eval
+
+    trained = {m.get("text") for m in nlu_eval.labelled(nlu_eval.read_nlu_file(DEVELOPMENT_TRAINING))}
+    external = nlu_eval.scored_by_folds(data["model_own"]["external"], trained, fold_parsed)
+    data["model_own"]["external"] = external
+    fresh = data.pop("fresh_parsed")
+    data["label_agreement"] = second_labelling(*([external] if fold_parsed is not None else []), fresh)
 
 
 def main() -> int:
@@ -728,6 +752,7 @@ def main() -> int:
             "folds": args.folds, "seconds": seconds, "intents": cv["final"], "model_intents": cv["model"],
             "model_intents_written_here": cv["model_written_here"], "entities": {},
         }
+    development_set_by_folds(data, cv["parsed"] if args.folds else None)
     data["seconds"] = time.monotonic() - started
     triage = [pipeline, rules]
     data["triage"] = {

@@ -1,5 +1,6 @@
 """The held-out NLU files share no message with the training data (word for word), and the
-training phrasings written by others come from none of their pages."""
+training phrasings written by others come from none of their pages. The development set's
+messages that may train do so only through their generated file, from their own pages."""
 import re
 from pathlib import Path
 from urllib.parse import urlparse
@@ -22,10 +23,35 @@ def texts_of(path: Path) -> set[str]:
     return {normalised(m.get("text")) for m in nlu_eval.labelled(nlu_eval.read_nlu_file(path))}
 
 
+DEVELOPMENT = ROOT / "tests" / "nlu_external.yml"
+# The development set's messages that may train, generated (sciatica_rasa/development_training.py).
+DEVELOPMENT_TRAINING = ROOT / "data" / "nlu" / "public_development_set.yml"
+
+
+def training_texts(but: Path | None = None) -> set[str]:
+    files = [path for path in sorted((ROOT / "data" / "nlu").glob("*.yml")) if path != but]
+    return set().union(*(texts_of(path) for path in files))
+
+
 @pytest.mark.parametrize("name", HELD_OUT)
 def test_no_held_out_message_is_a_training_example(name):
-    shared = texts_of(ROOT / name) & texts_of(ROOT / "data" / "nlu")
+    """The development set's own messages may train, from their generated file only."""
+    allowed = DEVELOPMENT_TRAINING if ROOT / name == DEVELOPMENT else None
+    shared = texts_of(ROOT / name) & training_texts(but=allowed)
     assert not shared, f"{name} holds training examples: {sorted(shared)[:10]}"
+
+
+def test_the_development_set_trains_only_through_its_generated_file():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("public_development_set",
+                                                  ROOT / "scripts" / "public_development_set.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    text, kept, _, total = script.generate()
+    assert DEVELOPMENT_TRAINING.read_text(encoding="utf-8") == text, \
+        "data/nlu/public_development_set.yml is stale or edited: run scripts/public_development_set.py"
+    assert texts_of(DEVELOPMENT_TRAINING) <= texts_of(DEVELOPMENT) and 0 < len(kept) < total
 
 
 def test_the_second_labelling_covers_the_external_files_message_for_message():
@@ -77,5 +103,8 @@ def test_each_public_phrasing_names_its_page_and_none_is_a_held_out_page(path, h
     fresh_sites = {site(url) for file in FRESH_FILES for url in held_out_pages[file]}
     sources = sources_of(path)
     assert all(source and source.startswith("http") for source in sources), f"{path.name}: an example without its page"
-    assert not set(sources) & set().union(*held_out_pages.values()), f"{path.name} uses pages of a held-out set"
+    # The generated file's pages are the development set's own; no other held-out set's.
+    others = set().union(*(pages for file, pages in held_out_pages.items()
+                           if not (path == DEVELOPMENT_TRAINING and file == DEVELOPMENT)))
+    assert not set(sources) & others, f"{path.name} uses pages of a held-out set"
     assert not {site(source) for source in sources} & fresh_sites, f"{path.name} uses sites of the fresh held-out sets"

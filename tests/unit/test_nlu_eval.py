@@ -1,5 +1,6 @@
 """Scoring the model's own intent: the report's labels and the red-flag thresholds."""
 import json
+from dataclasses import asdict
 
 import pytest
 
@@ -139,3 +140,28 @@ def test_a_second_labelling_with_an_intent_not_in_the_domain_fails_at_load(tmp_p
     path.write_text(json.dumps({"tests/x.yml": {"hi": "greeting"}}))
     with pytest.raises(ValueError, match=r"intents not in the domain: \['greeting'\]"):
         nlu_eval.read_second_labels(path, ["greet"])
+
+
+def scored_file(*rows: Parsed) -> dict:
+    return {"file": "tests/dev.yml", "parsed": [asdict(row) for row in rows]}
+
+
+def test_a_message_trained_on_is_scored_by_the_fold_model_that_did_not_see_it():
+    result = scored_file(parsed("hi", "greet", "greet"), parsed("ta", "thank", "thank"))
+    folds = [asdict(parsed("ta", "thank", "greet")), asdict(parsed("an own example", "deny", "deny"))]
+
+    scored = nlu_eval.scored_by_folds(result, {"ta"}, folds)
+
+    assert [row["model"] for row in scored["parsed"]] == ["greet", "greet"]
+    assert scored["model"]["accuracy"] == 0.5 and scored["trained_on"] == 1 and scored["scored_by_folds"]
+
+
+def test_without_folds_the_messages_trained_on_are_left_out():
+    result = scored_file(parsed("hi", "greet", "greet"), parsed("ta", "thank", "thank"))
+    scored = nlu_eval.scored_by_folds(result, {"ta"}, None)
+    assert [row["text"] for row in scored["parsed"]] == ["hi"] and not scored["scored_by_folds"]
+
+
+def test_a_message_trained_on_but_in_no_fold_fails_loudly():
+    with pytest.raises(ValueError, match="in no fold"):
+        nlu_eval.scored_by_folds(scored_file(parsed("ta", "thank", "thank")), {"ta"}, [])
