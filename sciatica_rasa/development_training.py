@@ -31,6 +31,8 @@ from urllib.parse import urlparse
 
 import yaml
 
+# Relative to the project's root; written by scripts/public_development_set.py.
+TRAINING_FILE = Path("data") / "nlu" / "public_development_set.yml"
 NEAR_MATCH = 0.85
 PER_PAGE_INTENT = 2
 PER_SITE = 8
@@ -53,6 +55,15 @@ def normalised(text: str) -> str:
 
 def site(url: str) -> str:
     return urlparse(url).netloc.lower().removeprefix("www.")
+
+
+def urls_in(node) -> set[str]:
+    """Every URL anywhere in a loaded YAML document."""
+    if isinstance(node, dict):
+        return set().union(*(urls_in(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(urls_in(value) for value in node))
+    return {node} if isinstance(node, str) and node.startswith("http") else set()
 
 
 def read_examples(path: Path) -> list[Example]:

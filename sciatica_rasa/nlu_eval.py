@@ -71,6 +71,11 @@ def labelled(training_data) -> list[Any]:
     return [m for m in training_data.intent_examples if m.get("text") and m.get("intent")]
 
 
+def texts_of(path: Path | str) -> list[str]:
+    """The labelled messages of an NLU file or folder, as Rasa reads them (entity markup removed)."""
+    return [m.get("text") for m in labelled(read_nlu_file(path))]
+
+
 async def parse_all(agent: Any, messages: Sequence[Any]) -> list[Parsed]:
     results = []
     for message in messages:
@@ -195,7 +200,7 @@ def scored_by_folds(result: dict[str, Any], trained: set[str],
     missing = sorted(t for t in trained if fold_parsed is not None and t not in by_text)
     if missing:
         raise ValueError(f"{result['file']}: trained on, but in no fold: {missing[:3]}")
-    rows = [by_text.get(p["text"], p) if p["text"] in trained else p for p in result["parsed"]
+    rows = [by_text[p["text"]] if p["text"] in trained else p for p in result["parsed"]
             if fold_parsed is not None or p["text"] not in trained]
     parsed = [Parsed(**row) for row in rows]
     return {"file": result["file"], "model": summary(parsed, "model"), "final": summary(parsed, "final"),
@@ -208,7 +213,7 @@ def texts_written_by_others(nlu_data: Path | str) -> set[str]:
     """The training texts of data/nlu/public_*.yml: phrasings found on public pages, not written here."""
     folder = Path(nlu_data)
     files = sorted(folder.glob(PUBLIC_PHRASINGS)) if folder.is_dir() else []
-    return {m.get("text") for path in files for m in labelled(read_nlu_file(path))}
+    return {text for path in files for text in texts_of(path)}
 
 
 async def ascore_file(agent: Any, path: Path | str) -> dict[str, Any]:

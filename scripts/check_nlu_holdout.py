@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sciatica_rasa import development_training  # noqa: E402
+
 MODEL = ROOT / "models" / "sciatica.tar.gz"
 # file: (min accuracy, min macro F1) of the model's own intent
 FLOORS = {
@@ -34,7 +36,7 @@ FLOORS = {
 
 # The development set's messages that are training examples (scripts/public_development_set.py)
 # are left out here; `make eval` scores them by cross-validation.
-TRAINED_ON = {"tests/nlu_external.yml": "data/nlu/public_development_set.yml"}
+TRAINED_ON = {"tests/nlu_external.yml": development_training.TRAINING_FILE}
 
 
 def main() -> int:
@@ -60,7 +62,7 @@ def main() -> int:
     for name, (min_accuracy, min_macro) in FLOORS.items():
         result = nlu_eval.score_file(agent, ROOT / name)
         if name in TRAINED_ON:  # only the messages the model was not trained on
-            trained = {m.get("text") for m in nlu_eval.labelled(nlu_eval.read_nlu_file(ROOT / TRAINED_ON[name]))}
+            trained = set(nlu_eval.texts_of(ROOT / TRAINED_ON[name]))
             result = nlu_eval.scored_by_folds(result, trained, None)
         nlu_eval.write_json(args.out / f"{Path(name).stem}.json", result)
         own, final, fallback = result["model"], result["final"], result["fallback"]

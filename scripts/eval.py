@@ -54,8 +54,6 @@ EXTERNAL_NLU = ROOT / "tests" / "nlu_external.yml"
 FRESH_NLU = ROOT / "tests" / "nlu_external_fresh.yml"
 # A second, blind labelling of both files (see sciatica_rasa.nlu_eval.label_agreement).
 SECOND_LABELS = ROOT / "tests" / "nlu_external_second_labels.json"
-# The development set's messages that are training examples (scripts/public_development_set.py).
-DEVELOPMENT_TRAINING = ROOT / "data" / "nlu" / "public_development_set.yml"
 # Issue 13's targets, printed next to the numbers (reported, not asserted).
 TARGETS = {"cv_macro_f1": 0.85, "external_macro_f1": 0.90, "fallback_rate": 0.05, "red_flag_recall": 0.90}
 TEST_STORIES = ROOT / "tests" / "stories"
@@ -703,11 +701,12 @@ async def evaluate_with_model(out: Path, cases: list[Case]) -> tuple[dict[str, A
 
 def development_set_by_folds(data: dict[str, Any], fold_parsed: list[dict[str, Any]] | None) -> None:
     """The development set scored on words the scoring model was not trained on: its messages
-    that are training examples (DEVELOPMENT_TRAINING) by their cross-validation fold's model,
+    that are training examples (development_training.TRAINING_FILE) by their cross-validation fold's model,
     or, without folds, left out; then the second labelling's agreement on both files."""
     from sciatica_rasa import nlu_eval
+    from sciatica_rasa.development_training import TRAINING_FILE
 
-    trained = {m.get("text") for m in nlu_eval.labelled(nlu_eval.read_nlu_file(DEVELOPMENT_TRAINING))}
+    trained = set(nlu_eval.texts_of(ROOT / TRAINING_FILE))
     external = nlu_eval.scored_by_folds(data["model_own"]["external"], trained, fold_parsed)
     data["model_own"]["external"] = external
     fresh = data.pop("fresh_parsed")

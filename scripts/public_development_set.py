@@ -24,7 +24,7 @@ DEVELOPMENT = ROOT / "tests" / "nlu_external.yml"
 OTHER_NLU = [ROOT / "tests" / "nlu_holdout.yml", ROOT / "tests" / "nlu_external_fresh.yml"]
 FRESH = [ROOT / "tests" / "nlu_external_fresh.yml", *sorted((ROOT / "tests" / "triage" / "fresh").glob("*.yml"))]
 SECOND_LABELS = ROOT / "tests" / "nlu_external_second_labels.json"
-OUT = ROOT / "data" / "nlu" / "public_development_set.yml"
+OUT = ROOT / dev.TRAINING_FILE
 HEADER = """\
 Training phrasings written by others: the messages of the development set
 (tests/nlu_external.yml) that nothing else held out could leak through, with their pages.
@@ -36,31 +36,19 @@ def other_held_out() -> list[Path]:
     return OTHER_NLU + sorted((ROOT / "tests" / "triage").glob("*/*.yml"))
 
 
-def values_of(node, key: str | None = None, wanted: str = "text") -> list[str]:
-    """Every string under `wanted` keys (texts), or every URL when wanted is "url"."""
-    if isinstance(node, dict):
-        return [v for k, value in node.items() for v in values_of(value, k, wanted)]
-    if isinstance(node, list):
-        return [v for value in node for v in values_of(value, key, wanted)]
-    if not isinstance(node, str):
-        return []
-    if wanted == "url":
-        return [node] if node.startswith("http") else []
-    return [node] if key == wanted else []
-
-
-def nlu_texts(path: Path) -> list[str]:
-    from sciatica_rasa import nlu_eval
-
-    return [m.get("text") for m in nlu_eval.labelled(nlu_eval.read_nlu_file(path))]
+def triage_texts(node) -> list[str]:
+    """The messages of a triage set (its `cases`' texts)."""
+    return [case["text"] for case in node.get("cases") or []]
 
 
 def generate() -> tuple[str, list[dev.Example], dict[str, int], int]:
     loaded = {path: yaml.safe_load(path.read_text(encoding="utf-8")) for path in other_held_out()}
-    pages = {url for data in loaded.values() for url in values_of(data, wanted="url")}
-    fresh_sites = {dev.site(url) for path in FRESH for url in values_of(loaded[path], wanted="url")}
-    texts = [t for path in OTHER_NLU for t in nlu_texts(path)]
-    texts += [t for path, data in loaded.items() if path not in OTHER_NLU for t in values_of(data)]
+    from sciatica_rasa import nlu_eval
+
+    pages = set().union(*(dev.urls_in(data) for data in loaded.values()))
+    fresh_sites = {dev.site(url) for path in FRESH for url in dev.urls_in(loaded[path])}
+    texts = [t for path in OTHER_NLU for t in nlu_eval.texts_of(path)]
+    texts += [t for path, data in loaded.items() if path not in OTHER_NLU for t in triage_texts(data)]
     second = json.loads(SECOND_LABELS.read_text(encoding="utf-8"))["tests/nlu_external.yml"]
     development = dev.read_examples(DEVELOPMENT)
     kept, dropped = dev.select(development, pages, fresh_sites, second, texts)

@@ -1,31 +1,26 @@
 """The held-out NLU files share no message with the training data (word for word), and the
 training phrasings written by others come from none of their pages. The development set's
 messages that may train do so only through their generated file, from their own pages."""
-import re
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 import yaml
 
 from sciatica_rasa import nlu_eval
+from sciatica_rasa.development_training import TRAINING_FILE, normalised, site, urls_in
 
 ROOT = Path(__file__).resolve().parents[2]
 HELD_OUT = ["tests/nlu_holdout.yml", "tests/nlu_external.yml", "tests/nlu_external_fresh.yml"]
 
 
-def normalised(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower().replace("’", "'")).split())
-
-
 def texts_of(path: Path) -> set[str]:
     """The messages of an NLU file or folder, as Rasa reads them (entity markup removed)."""
-    return {normalised(m.get("text")) for m in nlu_eval.labelled(nlu_eval.read_nlu_file(path))}
+    return {normalised(text) for text in nlu_eval.texts_of(path)}
 
 
 DEVELOPMENT = ROOT / "tests" / "nlu_external.yml"
 # The development set's messages that may train, generated (sciatica_rasa/development_training.py).
-DEVELOPMENT_TRAINING = ROOT / "data" / "nlu" / "public_development_set.yml"
+DEVELOPMENT_TRAINING = ROOT / TRAINING_FILE
 
 
 def training_texts(but: Path | None = None) -> set[str]:
@@ -60,7 +55,7 @@ def test_the_second_labelling_covers_the_external_files_message_for_message():
     second = nlu_eval.read_second_labels(ROOT / "tests" / "nlu_external_second_labels.json", intents)
     assert sorted(second) == ["tests/nlu_external.yml", "tests/nlu_external_fresh.yml"]
     for name, labels in second.items():
-        texts = [m.get("text") for m in nlu_eval.labelled(nlu_eval.read_nlu_file(ROOT / name))]
+        texts = nlu_eval.texts_of(ROOT / name)
         assert sorted(labels) == sorted(texts), name
 
 
@@ -69,18 +64,6 @@ def test_the_second_labelling_covers_the_external_files_message_for_message():
 PUBLIC_PHRASINGS = sorted((ROOT / "data" / "nlu").glob(nlu_eval.PUBLIC_PHRASINGS))
 HELD_OUT_FILES = [ROOT / name for name in HELD_OUT] + sorted((ROOT / "tests" / "triage").glob("*/*.yml"))
 FRESH_FILES = [ROOT / "tests" / "nlu_external_fresh.yml", *sorted((ROOT / "tests" / "triage" / "fresh").glob("*.yml"))]
-
-
-def urls_in(node) -> set[str]:
-    if isinstance(node, dict):
-        return set().union(*(urls_in(value) for value in node.values()))
-    if isinstance(node, list):
-        return set().union(*(urls_in(value) for value in node))
-    return {node} if isinstance(node, str) and node.startswith("http") else set()
-
-
-def site(url: str) -> str:
-    return urlparse(url).netloc.lower().removeprefix("www.")
 
 
 def sources_of(path: Path) -> list[str | None]:
