@@ -13,8 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HELD_OUT = ["tests/nlu_holdout.yml", "tests/nlu_external.yml", "tests/nlu_external_fresh.yml"]
 
 
-def texts_of(path: Path) -> set[str]:
-    """The messages of an NLU file or folder, as Rasa reads them (entity markup removed)."""
+def normalised_texts(path: Path) -> set[str]:
+    """The messages of an NLU file or folder, normalised for a word-for-word comparison."""
     return {normalised(text) for text in nlu_eval.texts_of(path)}
 
 
@@ -25,14 +25,14 @@ DEVELOPMENT_TRAINING = ROOT / TRAINING_FILE
 
 def training_texts(but: Path | None = None) -> set[str]:
     files = [path for path in sorted((ROOT / "data" / "nlu").glob("*.yml")) if path != but]
-    return set().union(*(texts_of(path) for path in files))
+    return set().union(*(normalised_texts(path) for path in files))
 
 
 @pytest.mark.parametrize("name", HELD_OUT)
 def test_no_held_out_message_is_a_training_example(name):
     """The development set's own messages may train, from their generated file only."""
     allowed = DEVELOPMENT_TRAINING if ROOT / name == DEVELOPMENT else None
-    shared = texts_of(ROOT / name) & training_texts(but=allowed)
+    shared = normalised_texts(ROOT / name) & training_texts(but=allowed)
     assert not shared, f"{name} holds training examples: {sorted(shared)[:10]}"
 
 
@@ -46,7 +46,7 @@ def test_the_development_set_trains_only_through_its_generated_file():
     text, kept, _, total = script.generate()
     assert DEVELOPMENT_TRAINING.read_text(encoding="utf-8") == text, \
         "data/nlu/public_development_set.yml is stale or edited: run scripts/public_development_set.py"
-    assert texts_of(DEVELOPMENT_TRAINING) <= texts_of(DEVELOPMENT) and 0 < len(kept) < total
+    assert normalised_texts(DEVELOPMENT_TRAINING) <= normalised_texts(DEVELOPMENT) and 0 < len(kept) < total
 
 
 def test_the_second_labelling_covers_the_external_files_message_for_message():
